@@ -1,0 +1,100 @@
+"""entcore: provision and connect a French school's digital workspace (ENT).
+
+The public API is what this module exports (``__all__``), plus the modules
+:mod:`entcore.model` (records), :mod:`entcore.protocols` (what plugins
+implement), :mod:`entcore.safexml` (hardened XML parsing for plugins) and
+:mod:`entcore.testing` (fixtures and conformance suites).  Importing entcore
+loads no plugin and opens no store: :class:`Entcore` does both on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from entcore.errors import (
+    ConfigError,
+    EntcoreError,
+    ImportRefused,
+    InvalidFileError,
+    NotFound,
+    PluginLoadError,
+    PluginRegistrationError,
+    StoreError,
+    UnknownFormatError,
+)
+from entcore.hookspecs import hookimpl
+from entcore.model.reports import DirectoryReport, StructureInfo
+from entcore.protocols import (
+    Connector,
+    DirectoryFeed,
+    DirectorySource,
+    FederatedIdentity,
+    FormatContext,
+    SourceContext,
+    SSOProvider,
+    TimetableFormat,
+)
+from entcore.settings_spec import Setting, SettingsSection
+
+if TYPE_CHECKING:
+    from entcore.app import Entcore
+    from entcore.manager import PluginInfo, Plugins, create_plugin_manager
+    from entcore.settings import Settings, load_settings
+    from entcore.timetable.report import TimetableReport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "Connector",
+    "DirectoryFeed",
+    "DirectoryReport",
+    "DirectorySource",
+    "Entcore",
+    "EntcoreError",
+    "FederatedIdentity",
+    "FormatContext",
+    "ImportRefused",
+    "InvalidFileError",
+    "NotFound",
+    "PluginInfo",
+    "PluginLoadError",
+    "PluginRegistrationError",
+    "Plugins",
+    "SSOProvider",
+    "Setting",
+    "Settings",
+    "SettingsSection",
+    "SourceContext",
+    "StoreError",
+    "StructureInfo",
+    "TimetableFormat",
+    "TimetableReport",
+    "UnknownFormatError",
+    "__version__",
+    "create_plugin_manager",
+    "hookimpl",
+    "load_settings",
+]
+
+# Heavier parts (SQLAlchemy, the engines) are imported on first access only.
+_LAZY = {
+    "Entcore": "entcore.app",
+    "PluginInfo": "entcore.manager",
+    "Plugins": "entcore.manager",
+    "create_plugin_manager": "entcore.manager",
+    "Settings": "entcore.settings",
+    "load_settings": "entcore.settings",
+    "TimetableReport": "entcore.timetable.report",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'entcore' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,131 @@
+"""The application object: settings, plugins, store and engines of one embedding.
+
+An ENT creates one :class:`Entcore` per application (tests create one per
+test).  Plugins are loaded and the store is opened on first use, never at
+construction or import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from entcore.manager import Plugins, create_plugin_manager
+from entcore.settings import Settings, load_settings
+from entcore.store import Store
+
+if TYPE_CHECKING:
+    from entcore.directory.service import DirectoryService
+    from entcore.settings_spec import SettingsSection
+    from entcore.timetable.service import TimetableService
+
+
+class Entcore:
+    """One embedding of entcore.
+
+    :param settings: validated settings; read from ``ENTCORE_CONFIG`` and the
+        environment when omitted.
+    :param db_url: store URL overriding the settings.
+    :param load_entrypoints: load installed plugin distributions.
+    :param strict: a plugin that fails to import raises
+        :class:`~entcore.PluginLoadError` (otherwise it is listed as failed).
+    :param plugins: extra plugin objects to register (modules or objects with
+        ``entcore_*`` functions).
+    :param builtins: register the built-in plugins.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        db_url: str | None = None,
+        load_entrypoints: bool = True,
+        strict: bool = True,
+        plugins: Sequence[object] = (),
+        builtins: bool = True,
+    ):
+        overrides = {("store", "url"): db_url} if db_url else {}
+        if settings is None:
+            settings = load_settings(overrides=overrides)
+        elif overrides:
+            settings = Settings(
+                file_sections=settings.file_sections,
+                environ=settings.environ,
+                overrides={**settings.overrides, **overrides},
+                source=settings.source,
+            )
+        self.settings = settings
+        self._load_entrypoints = load_entrypoints
+        self._strict = strict
+        self._extra_plugins = tuple(plugins)
+        self._builtins = builtins
+
+    @cached_property
+    def plugins(self) -> Plugins:
+        """The plugin manager, loaded on first access; plugin settings are validated then."""
+        loading = self.settings.core("plugins")
+        trace = None
+        if loading["trace"]:
+            import logging
+
+            trace = logging.getLogger("entcore.trace").debug
+        plugins = create_plugin_manager(
+            load_entrypoints=self._load_entrypoints,
+            load=loading["load"],
+            disable=loading["disable"],
+            strict=self._strict,
+            builtins=self._builtins,
+            plugins=self._extra_plugins,
+            trace=trace,
+        )
+        sections = plugins.settings_sections()
+        self.settings.check_sections({name: sections.get(name) for name in sections.names()})
+        return plugins
+
+    @cached_property
+    def store(self) -> Store:
+        """The store, opened (and migrated if empty) on first access."""
+        store = Store(self.settings.db_url)
+        store.ensure_current()
+        return store
+
+    def plugin_settings(self, plugin_name: str) -> dict[str, Any]:
+        """The validated settings section declared by ``plugin_name`` (empty if it declares none)."""
+        sections = self.plugins.settings_sections()
+        for name in sections.names():
+            if sections.owner(name).plugin == plugin_name:
+                spec: SettingsSection = sections.get(name)
+                return self.settings.section(spec)
+        return {}
+
+    @cached_property
+    def directory(self) -> DirectoryService:
+        """Directory imports."""
+        from entcore.directory.service import DirectoryService
+
+        return DirectoryService(self)
+
+    @cached_property
+    def timetable(self) -> TimetableService:
+        """Timetable imports, reconciliation and sessions."""
+        from entcore.timetable.service import TimetableService
+
+        return TimetableService(self)
+
+    def stats(self) -> dict[str, int]:
+        """Integer counts of what the store holds (active entities; disappeared apart)."""
+        from entcore.stats import collect_stats
+
+        return collect_stats(self)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        if "store" in self.__dict__:
+            self.store.dispose()
+
+    def __enter__(self) -> Entcore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

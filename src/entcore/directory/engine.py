@@ -1,0 +1,870 @@
+"""One directory import: plan each batch against the store, count it, apply it.
+
+The feed is read once, in batches of one kind.  For each batch the engine
+*plans* (compares fingerprints with the store, builds the records that are new
+or changed, checks their references) and counts the plan into the report; a
+real run then *applies* the plan on the import's single transaction, a dry run
+does not.  A plan never depends on what earlier batches applied — derived
+entities (classes, groups) and the keys already seen are tracked in memory,
+and disappearances are computed from rows this import does not touch — so a
+dry run's report is the real run's report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+from attrs import define, field
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+
+from entcore.directory import rows
+from entcore.directory.logins import LoginAllocator
+from entcore.model.directory import (
+    ClassRef,
+    Deletion,
+    DirectoryItem,
+    DirectoryRecord,
+    Entry,
+    ImportMode,
+    MefRecord,
+    Modification,
+    Notice,
+    PersonRecord,
+    Profile,
+    RecordError,
+    RecordKind,
+    Rejection,
+    StructureRecord,
+    SubjectRecord,
+    TeachingTarget,
+)
+from entcore.model.reports import DirectoryReport, ReportError
+from entcore.protocols import DirectoryFeed
+from entcore.store.schema import (
+    Account,
+    AccountStructure,
+    ClassMember,
+    ClassSpace,
+    Function,
+    Group,
+    GroupMember,
+    Mef,
+    RelativeLinkRow,
+    SchoolClass,
+    Structure,
+    Subject,
+    TeachingAssignment,
+)
+
+BATCH_SIZE = 1000
+#: Rows per ``IN (...)`` list: below every backend's bound-parameter limit.
+CHUNK = 900
+
+CATEGORY_OF_PROFILE = {
+    Profile.STUDENT: "students",
+    Profile.RELATIVE: "relatives",
+    Profile.TEACHER: "teachers",
+    Profile.PERSONNEL: "personnels",
+    Profile.GUEST: "guests",
+}
+CATEGORY_OF_KIND = {
+    RecordKind.STRUCTURE: "structures",
+    RecordKind.SUBJECT: "subjects",
+    RecordKind.MEF: "mefs",
+    RecordKind.RELATIVE: "relatives",
+    RecordKind.STUDENT: "students",
+    # A staff entry rejected before its profile is known counts as non-teaching staff.
+    RecordKind.STAFF: "personnels",
+}
+PROFILES_OF_KIND = {
+    RecordKind.STUDENT: (Profile.STUDENT,),
+    RecordKind.RELATIVE: (Profile.RELATIVE,),
+    RecordKind.STAFF: (Profile.TEACHER, Profile.PERSONNEL),
+}
+
+
+def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@define
+class _Known:
+    """Something of the store (or planned by this import) the plan refers to by feed key."""
+
+    id: int | None
+    fingerprint: bytes = b""
+    label: str | None = None
+    uai: str | None = None
+
+
+@define
+class _PersonOp:
+    action: str  # "create" | "update" | "restore"
+    external_id: str
+    fingerprint: bytes
+    record: PersonRecord | None = None
+    account_id: int | None = None
+
+
+@define
+class _SimpleOp:
+    action: str  # "create" | "update"
+    key: str
+    fingerprint: bytes
+    record: DirectoryRecord
+    id: int | None = None
+
+
+@define
+class _Derived:
+    """Classes or groups: which existed before the import, which it touched, relabelled, updated."""
+
+    preexisting: set[tuple[str, str]]
+    touched: set[tuple[str, str]] = field(factory=set)
+    relabel: set[tuple[str, str]] = field(factory=set)
+    updated: set[tuple[str, str]] = field(factory=set)
+
+
+@define
+class _Batch:
+    kind: RecordKind
+    items: list[DirectoryItem] = field(factory=list)
+
+
+class DirectoryImport:
+    """Plans and (unless ``dry_run``) applies one feed on one connection."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        feed: DirectoryFeed,
+        *,
+        source: str,
+        prefix: str,
+        delete_after: timedelta,
+        dry_run: bool,
+        now: datetime,
+    ):
+        self.connection = connection
+        self.feed = feed
+        self.source = source
+        self.prefix = prefix
+        self.delete_after = delete_after
+        self.dry_run = dry_run
+        self.now = now
+        self.report = DirectoryReport(
+            source=source,
+            mode=feed.mode.value,
+            dry_run=dry_run,
+            files=[file.name for file in feed.files],
+            started_at=now,
+        )
+        self.full = feed.mode is ImportMode.FULL
+        self.complete = {file.kind for file in feed.files if file.mode is ImportMode.FULL}
+        self.seen: dict[str, set[str]] = {"person": set(), "structure": set(), "subject": set(), "mef": set()}
+        self.covered: set[str] = set()
+        self._logins = LoginAllocator(connection)
+        self._load_state()
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _load_state(self) -> None:
+        c = self.connection
+        self.structures: dict[str, _Known] = {
+            row.external_id: _Known(row.id, row.fingerprint, row.name, row.uai)
+            for row in c.execute(
+                select(Structure.id, Structure.external_id, Structure.fingerprint, Structure.name, Structure.uai)
+            )
+        }
+        self.structure_by_id = {known.id: key for key, known in self.structures.items()}
+        self.by_uai = {known.uai: key for key, known in self.structures.items() if known.uai}
+        self.subjects = {
+            row.code: _Known(row.id, row.fingerprint, row.label)
+            for row in c.execute(select(Subject.id, Subject.code, Subject.fingerprint, Subject.label))
+        }
+        self.mefs = {
+            row.code: _Known(row.id, row.fingerprint, row.label)
+            for row in c.execute(select(Mef.id, Mef.code, Mef.fingerprint, Mef.label))
+        }
+        self.classes: dict[tuple[str, str], _Known] = {}
+        for row in c.execute(select(SchoolClass.id, SchoolClass.structure_id, SchoolClass.code, SchoolClass.label)):
+            self.classes[self.structure_by_id[row.structure_id], row.code] = _Known(row.id, label=row.label)
+        self.groups: dict[tuple[str, str], _Known] = {}
+        for row in c.execute(select(Group.id, Group.structure_id, Group.code, Group.label)):
+            self.groups[self.structure_by_id[row.structure_id], row.code] = _Known(row.id, label=row.label)
+        self.derived = {
+            "classes": _Derived(preexisting=set(self.classes)),
+            "groups": _Derived(preexisting=set(self.groups)),
+        }
+        self._reverse: tuple[dict[int, ClassRef], dict[int, ClassRef]] | None = None
+
+    def _structure_label(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        known = self.structures.get(key)
+        return (known.uai if known and known.uai else None) or key
+
+    # -- driver -------------------------------------------------------------------------------
+
+    def run(self) -> DirectoryReport:
+        """Read the whole feed; the caller commits (real run) or rolls back (dry run)."""
+        batch: _Batch | None = None
+        relatives_done = False
+        for item in self.feed:
+            if isinstance(item, Notice):
+                self._warn(item.origin.file, item.origin.entry_id, item.message, item.origin.line)
+                continue
+            if batch is not None and (batch.kind is not item.kind or len(batch.items) >= BATCH_SIZE):
+                self._process(batch)
+                if batch.kind is not item.kind and batch.kind is RecordKind.RELATIVE:
+                    self._relatives_disappeared()
+                    relatives_done = True
+                batch = None
+            if batch is None:
+                batch = _Batch(item.kind)
+            batch.items.append(item)
+        if batch is not None:
+            self._process(batch)
+        if not relatives_done:
+            self._relatives_disappeared()
+        self._accounts_disappeared()
+        self._count_unchanged_groups()
+        return self.report
+
+    def _process(self, batch: _Batch) -> None:
+        if batch.kind is RecordKind.STRUCTURE:
+            self._process_structures(batch.items)
+        elif batch.kind in (RecordKind.SUBJECT, RecordKind.MEF):
+            self._process_nomenclature(batch.kind, batch.items)
+        else:
+            self._process_people(batch.kind, batch.items)
+
+    # -- report helpers -----------------------------------------------------------------------
+
+    def _reject(self, category: str, file: str, entry: str, reason: str, line: int | None,
+                structure: str | None = None) -> None:
+        self.report.count(category, "rejected", structure)
+        self.report.errors.append(ReportError(file, entry, reason, line))
+
+    def _warn(self, file: str, entry: str, message: str, line: int | None) -> None:
+        self.report.warnings.append(ReportError(file, entry, message, line))
+
+    def _first_time(self, namespace: str, key: str, category: str, item: Entry | Modification | Deletion) -> bool:
+        seen = self.seen[namespace]
+        if key in seen:
+            self._reject(category, item.origin.file, item.origin.entry_id,
+                         "entrée en double dans l'import (déjà lue plus haut)", item.origin.line)
+            return False
+        seen.add(key)
+        return True
+
+    @staticmethod
+    def _build(entry: Entry) -> DirectoryRecord:
+        return entry.build()
+
+    # -- structures ---------------------------------------------------------------------------
+
+    def _process_structures(self, items: list[DirectoryItem]) -> None:
+        creates: list[_SimpleOp] = []
+        updates: list[_SimpleOp] = []
+        deletes: list[int] = []
+        for item in items:
+            if isinstance(item, Rejection):
+                self._reject("structures", item.origin.file, item.origin.entry_id, item.reason, item.origin.line)
+                continue
+            key = self.prefix + item.external_id  # type: ignore[union-attr]
+            if not self._first_time("structure", key, "structures", item):  # type: ignore[arg-type]
+                continue
+            if isinstance(item, Deletion):
+                known = self.structures.get(key)
+                if known is None or known.id is None:
+                    self._reject("structures", item.origin.file, item.origin.entry_id,
+                                 "suppression d'un établissement inconnu", item.origin.line)
+                    continue
+                deletes.append(known.id)
+                self.report.count("structures", "deleted", self._structure_label(key))
+                continue
+            if isinstance(item, Entry):
+                known = self.structures.get(key)
+                if known is not None and known.fingerprint == item.fingerprint:
+                    self.covered.add(key)
+                    self.report.count("structures", "unchanged", self._structure_label(key))
+                    continue
+                try:
+                    record = item.build()
+                except RecordError as error:
+                    self._reject("structures", item.origin.file, item.origin.entry_id, str(error), item.origin.line)
+                    continue
+                fingerprint = item.fingerprint
+            else:  # Modification
+                known = self.structures.get(key)
+                if known is None or known.id is None:
+                    self._reject("structures", item.origin.file, item.origin.entry_id,
+                                 "modification d'un établissement inconnu", item.origin.line)
+                    continue
+                record = rows.evolve(rows.load_structure(self.connection, known.id, self.prefix), item.changes)
+                fingerprint = _derive(known.fingerprint, item.changes)
+            assert isinstance(record, StructureRecord)
+            if known is None and record.uai and record.uai in self.by_uai:
+                old_key = self.by_uai[record.uai]
+                if old_key in self.seen["structure"]:
+                    self._reject("structures", item.origin.file, item.origin.entry_id,
+                                 f"UAI {record.uai} déjà porté par l'établissement {old_key}", item.origin.line)
+                    continue
+                # The same school under a new key: match it on its UAI and adopt the new key.
+                known = self._adopt(old_key, key)
+            if known is None:
+                known = _Known(None, fingerprint, record.name, record.uai)
+                self.structures[key] = known
+                creates.append(_SimpleOp("create", key, fingerprint, record))
+                outcome = "created"
+            else:
+                known.fingerprint, known.label, known.uai = fingerprint, record.name, record.uai
+                updates.append(_SimpleOp("update", key, fingerprint, record, known.id))
+                outcome = "updated"
+            if record.uai:
+                self.by_uai[record.uai] = key
+            self.covered.add(key)
+            self.report.count("structures", outcome, self._structure_label(key))
+        if self.dry_run:
+            return
+        c = self.connection
+        for op in creates:
+            assert isinstance(op.record, StructureRecord)
+            new_id = c.execute(
+                insert(Structure).returning(Structure.id),
+                {**rows.structure_row(op.record, op.key), "source": self.source,
+                 "fingerprint": op.fingerprint, "created_at": self.now, "updated_at": self.now},
+            ).scalar_one()
+            self.structures[op.key].id = new_id
+            self.structure_by_id[new_id] = op.key
+        for op in updates:
+            assert isinstance(op.record, StructureRecord) and op.id is not None
+            c.execute(
+                update(Structure).where(Structure.id == op.id),
+                {**rows.structure_row(op.record, op.key), "fingerprint": op.fingerprint, "updated_at": self.now},
+            )
+        for chunk in chunks(deletes):
+            c.execute(delete(Structure).where(Structure.id.in_(chunk)))
+
+    def _adopt(self, old_key: str, key: str) -> _Known:
+        known = self.structures.pop(old_key)
+        self.structures[key] = known
+        if known.id is not None:
+            self.structure_by_id[known.id] = key
+        for category, table in (("classes", self.classes), ("groups", self.groups)):
+            derived = self.derived[category]
+            for old in [k for k in table if k[0] == old_key]:
+                new = (key, old[1])
+                table[new] = table.pop(old)
+                for keys in (derived.preexisting, derived.touched, derived.relabel, derived.updated):
+                    if old in keys:
+                        keys.discard(old)
+                        keys.add(new)
+        return known
+
+    # -- subjects and MEFs ---------------------------------------------------------------------
+
+    def _process_nomenclature(self, kind: RecordKind, items: list[DirectoryItem]) -> None:
+        category = CATEGORY_OF_KIND[kind]
+        table: Any = Subject if kind is RecordKind.SUBJECT else Mef
+        known_map = self.subjects if kind is RecordKind.SUBJECT else self.mefs
+        namespace = "subject" if kind is RecordKind.SUBJECT else "mef"
+        creates: list[_SimpleOp] = []
+        updates: list[_SimpleOp] = []
+        deletes: list[int] = []
+        for item in items:
+            if isinstance(item, Rejection):
+                self._reject(category, item.origin.file, item.origin.entry_id, item.reason, item.origin.line)
+                continue
+            key: str = item.external_id  # type: ignore[union-attr]
+            if not self._first_time(namespace, key, category, item):  # type: ignore[arg-type]
+                continue
+            known = known_map.get(key)
+            if isinstance(item, Deletion):
+                if known is None or known.id is None:
+                    self._reject(category, item.origin.file, item.origin.entry_id,
+                                 "suppression d'une entrée inconnue", item.origin.line)
+                    continue
+                deletes.append(known.id)
+                self.report.count(category, "deleted")
+                continue
+            if isinstance(item, Entry):
+                if known is not None and known.fingerprint == item.fingerprint:
+                    self.report.count(category, "unchanged")
+                    continue
+                try:
+                    record = item.build()
+                except RecordError as error:
+                    self._reject(category, item.origin.file, item.origin.entry_id, str(error), item.origin.line)
+                    continue
+                fingerprint = item.fingerprint
+            else:
+                if known is None or known.id is None:
+                    self._reject(category, item.origin.file, item.origin.entry_id,
+                                 "modification d'une entrée inconnue", item.origin.line)
+                    continue
+                loader = rows.load_subject if kind is RecordKind.SUBJECT else rows.load_mef
+                record = rows.evolve(loader(self.connection, key), item.changes)
+                fingerprint = _derive(known.fingerprint, item.changes)
+            if known is None:
+                known_map[key] = _Known(None, fingerprint, getattr(record, "label", None))
+                creates.append(_SimpleOp("create", key, fingerprint, record))
+                self.report.count(category, "created")
+            else:
+                known.fingerprint = fingerprint
+                updates.append(_SimpleOp("update", key, fingerprint, record, known.id))
+                self.report.count(category, "updated")
+        if self.dry_run:
+            return
+        c = self.connection
+        row_of = rows.subject_row if kind is RecordKind.SUBJECT else rows.mef_row
+        if creates:
+            new_ids = c.execute(
+                insert(table).returning(table.id, sort_by_parameter_order=True),
+                [{**row_of(op.record), "source": self.source, "fingerprint": op.fingerprint,  # type: ignore[arg-type]
+                  "created_at": self.now, "updated_at": self.now} for op in creates],
+            ).scalars().all()
+            for op, new_id in zip(creates, new_ids, strict=True):
+                known_map[op.key].id = new_id
+        if updates:
+            c.execute(
+                update(table),
+                [{"id": op.id, **row_of(op.record), "fingerprint": op.fingerprint,  # type: ignore[arg-type]
+                  "updated_at": self.now} for op in updates],
+            )
+        for chunk in chunks(deletes):
+            c.execute(delete(table).where(table.id.in_(chunk)))
+
+    # -- people -------------------------------------------------------------------------------
+
+    def _lookup(self, keys: list[str]) -> dict[str, Any]:
+        attachment = (
+            select(func.min(AccountStructure.structure_id))
+            .where(AccountStructure.account_id == Account.id, AccountStructure.role == "attachment")
+            .scalar_subquery()
+        )
+        found: dict[str, Any] = {}
+        for chunk in chunks(keys):
+            for row in self.connection.execute(
+                select(Account.id, Account.external_id, Account.fingerprint, Account.profile,
+                       Account.disappeared_at, attachment.label("structure_id"))
+                .where(Account.external_id.in_(chunk))
+            ):
+                found[row.external_id] = row
+        return found
+
+    def _check_person(self, record: PersonRecord, origin_file: str, entry: str, line: int | None) -> PersonRecord | None:
+        """``record`` with references to unknown structures dropped, or ``None`` when it must be rejected."""
+        category = CATEGORY_OF_PROFILE[record.profile]
+        attachments = [self.prefix + key for key in record.structures]
+        unknown = [key for key in attachments if key not in self.structures]
+        if unknown:
+            self._reject(category, origin_file, entry,
+                         f"établissement de rattachement inconnu : {', '.join(k[len(self.prefix):] for k in unknown)}",
+                         line)
+            return None
+        if record.profile is Profile.STUDENT and not attachments:
+            self._reject(category, origin_file, entry, "élève sans établissement de rattachement", line)
+            return None
+        dropped: set[str] = set()
+
+        def known(structure: str) -> bool:
+            if self.prefix + structure in self.structures:
+                return True
+            dropped.add(structure)
+            return False
+
+        cleaned = attrs.evolve(
+            record,
+            classes=tuple(ref for ref in record.classes if known(ref.structure)),
+            groups=tuple(ref for ref in record.groups if known(ref.structure)),
+            class_periods=tuple(p for p in record.class_periods if known(p.structure)),
+            functions=tuple(f for f in record.functions if known(f.structure)),
+            teachings=tuple(t for t in record.teachings if known(t.structure)),
+            head_teacher_of=tuple(ref for ref in record.head_teacher_of if known(ref.structure)),
+            mefs=tuple(m for m in record.mefs if known(m.structure)),
+        )
+        if dropped:
+            self._warn(origin_file, entry,
+                       "références ignorées vers des établissements inconnus : " + ", ".join(sorted(dropped)),
+                       line)
+        return cleaned
+
+    def _person_structure(self, record: PersonRecord) -> str | None:
+        if record.structures:
+            return self.prefix + record.structures[0]
+        if record.functions:
+            return self.prefix + record.functions[0].structure
+        return None
+
+    def _plan_derived(self, record: PersonRecord) -> None:
+        """Plan the classes and groups ``record`` refers to that do not exist yet, and label changes."""
+        class_refs = [*record.classes, *record.head_teacher_of]
+        group_refs = list(record.groups)
+        for teaching in record.teachings:
+            ref = ClassRef(teaching.structure, teaching.code)
+            (class_refs if teaching.target is TeachingTarget.CLASS else group_refs).append(ref)
+        for ref in class_refs:
+            self._touch("classes", self.classes, ref)
+        for ref in group_refs:
+            self._touch("groups", self.groups, ref)
+
+    def _touch(self, category: str, table: dict[tuple[str, str], _Known], ref: ClassRef) -> None:
+        key = (self.prefix + ref.structure, ref.code)
+        derived = self.derived[category]
+        derived.touched.add(key)
+        known = table.get(key)
+        if known is None:
+            table[key] = _Known(None, label=ref.label)
+            self.report.count(category, "created", self._structure_label(key[0]))
+        elif ref.label and ref.label != known.label:
+            known.label = ref.label
+            derived.relabel.add(key)
+            if key in derived.preexisting and key not in derived.updated:
+                derived.updated.add(key)
+                self.report.count(category, "updated", self._structure_label(key[0]))
+
+    def _process_people(self, kind: RecordKind, items: list[DirectoryItem]) -> None:
+        keys = [self.prefix + item.external_id for item in items if not isinstance(item, Rejection)]  # type: ignore[union-attr]
+        existing = self._lookup(keys)
+        ops: list[_PersonOp] = []
+        deletes: list[int] = []
+        for item in items:
+            if isinstance(item, Rejection):
+                self._reject(CATEGORY_OF_KIND[kind], item.origin.file, item.origin.entry_id, item.reason, item.origin.line)
+                continue
+            key = self.prefix + item.external_id
+            row = existing.get(key)
+            if row is not None:
+                category = CATEGORY_OF_PROFILE[Profile(row.profile)]
+            else:
+                category = CATEGORY_OF_KIND[kind]
+            if not self._first_time("person", key, category, item):
+                continue
+            stored_structure = (
+                self._structure_label(self.structure_by_id.get(row.structure_id))
+                if row is not None and row.structure_id is not None else None
+            )
+            if isinstance(item, Deletion):
+                if row is None:
+                    self._reject(category, item.origin.file, item.origin.entry_id,
+                                 "suppression d'un compte inconnu", item.origin.line)
+                    continue
+                deletes.append(row.id)
+                self.report.count(category, "deleted", stored_structure)
+                continue
+            if isinstance(item, Entry):
+                if row is not None and row.fingerprint == item.fingerprint:
+                    if row.disappeared_at is not None:
+                        ops.append(_PersonOp("restore", key, item.fingerprint, account_id=row.id))
+                        self.report.count(category, "restored", stored_structure)
+                    else:
+                        self.report.count(category, "unchanged", stored_structure)
+                    continue
+                try:
+                    built = item.build()
+                except RecordError as error:
+                    self._reject(category, item.origin.file, item.origin.entry_id, str(error), item.origin.line,
+                                 stored_structure)
+                    continue
+                fingerprint = item.fingerprint
+            else:  # Modification
+                if row is None:
+                    self._reject(category, item.origin.file, item.origin.entry_id,
+                                 "modification d'un compte inconnu", item.origin.line)
+                    continue
+                try:
+                    built = rows.evolve(self._stored_person(row.id), item.changes)
+                except (TypeError, ValueError) as error:
+                    self._reject(category, item.origin.file, item.origin.entry_id,
+                                 f"modification invalide : {error}", item.origin.line)
+                    continue
+                fingerprint = _derive(row.fingerprint, item.changes)
+            if not isinstance(built, PersonRecord) or built.profile not in PROFILES_OF_KIND.get(kind, ()):
+                self._reject(category, item.origin.file, item.origin.entry_id,
+                             "entrée d'un type inattendu pour ce fichier", item.origin.line)
+                continue
+            record = self._check_person(built, item.origin.file, item.origin.entry_id, item.origin.line)
+            if record is None:
+                continue
+            self._plan_derived(record)
+            category = CATEGORY_OF_PROFILE[record.profile]
+            structure = self._structure_label(self._person_structure(record))
+            if row is None:
+                ops.append(_PersonOp("create", key, fingerprint, record))
+                self.report.count(category, "created", structure)
+            else:
+                ops.append(_PersonOp("update", key, fingerprint, record, row.id))
+                self.report.count(category, "restored" if row.disappeared_at else "updated", structure)
+        if not self.dry_run:
+            self._apply_people(ops, deletes)
+
+    def _stored_person(self, account_id: int) -> PersonRecord:
+        if self._reverse is None:
+            # Only existing classes and groups can be referenced by a stored account.
+            def unprefixed(key: tuple[str, str], known: _Known) -> ClassRef:
+                return ClassRef(key[0][len(self.prefix):], key[1], known.label)
+
+            self._reverse = (
+                {k.id: unprefixed(key, k) for key, k in self.classes.items() if k.id is not None},
+                {k.id: unprefixed(key, k) for key, k in self.groups.items() if k.id is not None},
+            )
+        structures = {sid: key[len(self.prefix):] for sid, key in self.structure_by_id.items()}
+        return rows.load_person(self.connection, account_id, self.prefix, structures, *self._reverse)
+
+    # -- applying people ----------------------------------------------------------------------
+
+    def _ensure_derived(self) -> None:
+        """Insert the classes (with their spaces) and groups planned so far."""
+        c = self.connection
+        new_classes = [(key, known) for key, known in self.classes.items() if known.id is None]
+        if new_classes:
+            ids = c.execute(
+                insert(SchoolClass).returning(SchoolClass.id, sort_by_parameter_order=True),
+                [{"structure_id": self.structures[s].id, "code": code, "label": known.label,
+                  "created_at": self.now} for (s, code), known in new_classes],
+            ).scalars().all()
+            for (_, known), new_id in zip(new_classes, ids, strict=True):
+                known.id = new_id
+            c.execute(
+                insert(ClassSpace),
+                [{"class_id": known.id, "name": f"Classe {known.label or code}", "created_at": self.now}
+                 for (_, code), known in new_classes],
+            )
+        new_groups = [(key, known) for key, known in self.groups.items() if known.id is None]
+        if new_groups:
+            ids = c.execute(
+                insert(Group).returning(Group.id, sort_by_parameter_order=True),
+                [{"structure_id": self.structures[s].id, "code": code, "label": known.label,
+                  "kind": "option", "created_at": self.now} for (s, code), known in new_groups],
+            ).scalars().all()
+            for (_, known), new_id in zip(new_groups, ids, strict=True):
+                known.id = new_id
+        for table, model in ((self.classes, SchoolClass), (self.groups, Group)):
+            derived = self.derived["classes" if model is SchoolClass else "groups"]
+            for key in sorted(derived.relabel):
+                known = table[key]
+                c.execute(update(model).where(model.id == known.id), {"label": known.label})
+            derived.relabel.clear()
+
+    def _apply_people(self, ops: list[_PersonOp], deletes: list[int]) -> None:
+        c = self.connection
+        self._ensure_derived()
+        creates = [op for op in ops if op.action == "create"]
+        updates = [op for op in ops if op.action == "update"]
+        restores = [op.account_id for op in ops if op.action == "restore"]
+        if creates:
+            logins = self._logins.allocate([(op.record.first_name, op.record.last_name) for op in creates])  # type: ignore[union-attr]
+            ids = c.execute(
+                insert(Account).returning(Account.id, sort_by_parameter_order=True),
+                [{**rows.account_row(op.record, op.external_id), "login": login,  # type: ignore[arg-type]
+                  "federated": True, "password_hash": None, "source": self.source,
+                  "fingerprint": op.fingerprint, "created_at": self.now, "updated_at": self.now,
+                  "disappeared_at": None}
+                 for op, login in zip(creates, logins, strict=True)],
+            ).scalars().all()
+            for op, new_id in zip(creates, ids, strict=True):
+                op.account_id = new_id
+        if updates:
+            c.execute(
+                update(Account),
+                [{"id": op.account_id, **rows.account_row(op.record, op.external_id),  # type: ignore[arg-type]
+                  "fingerprint": op.fingerprint, "updated_at": self.now, "disappeared_at": None}
+                 for op in updates],
+            )
+            changed = [op.account_id for op in updates]
+            for chunk in chunks(changed):
+                for table in (AccountStructure, Function, TeachingAssignment, RelativeLinkRow):
+                    column = table.student_id if table is RelativeLinkRow else table.account_id  # type: ignore[attr-defined]
+                    c.execute(delete(table).where(column.in_(chunk)))
+                for member in (ClassMember, GroupMember):
+                    c.execute(delete(member).where(member.account_id.in_(chunk), member.source == "directory"))
+        for chunk in chunks(restores):
+            c.execute(update(Account).where(Account.id.in_(chunk)), {"disappeared_at": None, "updated_at": self.now})
+        self._insert_links([op for op in ops if op.record is not None])
+        for chunk in chunks(deletes):
+            c.execute(delete(Account).where(Account.id.in_(chunk)))
+
+    def _insert_links(self, ops: list[_PersonOp]) -> None:
+        structures: set[tuple[int, int, str]] = set()
+        class_members: set[tuple[int, int, str]] = set()
+        group_members: set[tuple[int, int, str]] = set()
+        teachings: set[tuple[int, int | None, int | None, str | None]] = set()
+        functions: dict[tuple[int, int, str, str], dict[str, Any]] = {}
+        relatives: dict[tuple[int, str], dict[str, Any]] = {}
+
+        def sid(key: str) -> int:
+            known = self.structures[self.prefix + key]
+            assert known.id is not None
+            return known.id
+
+        def cid(ref_structure: str, code: str) -> int:
+            known = self.classes[self.prefix + ref_structure, code]
+            assert known.id is not None
+            return known.id
+
+        def gid(ref_structure: str, code: str) -> int:
+            known = self.groups[self.prefix + ref_structure, code]
+            assert known.id is not None
+            return known.id
+
+        for op in ops:
+            record, account = op.record, op.account_id
+            assert record is not None and account is not None
+            for key in record.structures:
+                structures.add((account, sid(key), "attachment"))
+            for function in record.functions:
+                structures.add((account, sid(function.structure), "function"))
+                functions[account, sid(function.structure), function.code, function.discipline_code] = {
+                    "account_id": account, "structure_id": sid(function.structure), "code": function.code,
+                    "label": function.label, "discipline_code": function.discipline_code,
+                    "discipline_label": function.discipline_label,
+                }
+            role = "student" if record.profile is Profile.STUDENT else "teacher"
+            for ref in record.classes:
+                class_members.add((cid(ref.structure, ref.code), account, role))
+            for ref in record.groups:
+                group_members.add((gid(ref.structure, ref.code), account, role))
+            for ref in record.head_teacher_of:
+                class_members.add((cid(ref.structure, ref.code), account, "head_teacher"))
+            for teaching in record.teachings:
+                if teaching.target is TeachingTarget.CLASS:
+                    target = cid(teaching.structure, teaching.code)
+                    class_members.add((target, account, "teacher"))
+                    teachings.add((account, target, None, teaching.subject))
+                else:
+                    target = gid(teaching.structure, teaching.code)
+                    group_members.add((target, account, "teacher"))
+                    teachings.add((account, None, target, teaching.subject))
+            for link in record.relatives:
+                relatives[account, self.prefix + link.relative] = {
+                    "student_id": account, "relative_external_id": self.prefix + link.relative,
+                    "relationship": link.relationship.value, "code": link.code,
+                    "financial": link.financial, "legal": link.legal, "in_charge": link.in_charge,
+                    "contact": link.contact, "payer": link.payer,
+                }
+        c = self.connection
+        if structures:
+            c.execute(insert(AccountStructure),
+                      [{"account_id": a, "structure_id": s, "role": r} for a, s, r in sorted(structures)])
+        if class_members:
+            c.execute(insert(ClassMember), [{"class_id": k, "account_id": a, "role": r, "source": "directory"}
+                                            for k, a, r in sorted(class_members)])
+        if group_members:
+            c.execute(insert(GroupMember), [{"group_id": g, "account_id": a, "role": r, "source": "directory"}
+                                            for g, a, r in sorted(group_members)])
+        if teachings:
+            c.execute(insert(TeachingAssignment),
+                      [{"account_id": a, "class_id": k, "group_id": g, "subject_code": s}
+                       for a, k, g, s in sorted(teachings, key=repr)])
+        if functions:
+            c.execute(insert(Function), list(functions.values()))
+        if relatives:
+            c.execute(insert(RelativeLinkRow), list(relatives.values()))
+
+    # -- disappearance ------------------------------------------------------------------------
+
+    def _covered_ids(self) -> list[int]:
+        return [known.id for key in self.covered if (known := self.structures[key]).id is not None]
+
+    def _scope(self) -> Any:
+        condition = Account.source == self.source
+        if self.prefix:
+            condition = and_(condition, Account.external_id.startswith(self.prefix, autoescape=True))
+        return condition
+
+    def _settle_absent(self, candidates: Iterable[Any], with_structure: bool) -> None:
+        """Mark absent accounts disappeared; delete those gone longer than the delay."""
+        disappear: list[int] = []
+        remove: list[int] = []
+        limit = self.now - self.delete_after
+        for row in candidates:
+            if row.external_id in self.seen["person"]:
+                continue
+            structure = (
+                self._structure_label(self.structure_by_id.get(row.structure_id)) if with_structure else None
+            )
+            category = CATEGORY_OF_PROFILE[Profile(row.profile)]
+            if row.disappeared_at is None:
+                disappear.append(row.id)
+                self.report.count(category, "disappeared", structure)
+            elif row.disappeared_at <= limit:
+                remove.append(row.id)
+                self.report.count(category, "deleted", structure)
+        if self.dry_run:
+            return
+        for chunk in chunks(disappear):
+            self.connection.execute(
+                update(Account).where(Account.id.in_(chunk)), {"disappeared_at": self.now}
+            )
+        for chunk in chunks(remove):
+            self.connection.execute(delete(Account).where(Account.id.in_(chunk)))
+
+    def _relatives_disappeared(self) -> None:
+        """Relatives absent from a full relatives file, judged on the links as they were before this import."""
+        if not (self.full and RecordKind.RELATIVE in self.complete):
+            return
+        covered = self._covered_ids()
+        linked_to_covered = exists(
+            select(RelativeLinkRow.student_id)
+            .join(AccountStructure, and_(AccountStructure.account_id == RelativeLinkRow.student_id,
+                                         AccountStructure.role == "attachment"))
+            .where(RelativeLinkRow.relative_external_id == Account.external_id,
+                   AccountStructure.structure_id.in_(covered))
+        )
+        unlinked = ~exists(
+            select(RelativeLinkRow.student_id).where(RelativeLinkRow.relative_external_id == Account.external_id)
+        )
+        candidates = self.connection.execute(
+            select(Account.id, Account.external_id, Account.profile, Account.disappeared_at)
+            .where(self._scope(), Account.profile == Profile.RELATIVE.value, or_(linked_to_covered, unlinked))
+        ).all()
+        self._settle_absent(candidates, with_structure=False)
+
+    def _accounts_disappeared(self) -> None:
+        """Students and staff of the covered structures absent from the full files of their kind."""
+        if not self.full:
+            return
+        profiles = [
+            profile.value
+            for kind in (RecordKind.STUDENT, RecordKind.STAFF)
+            if kind in self.complete
+            for profile in PROFILES_OF_KIND[kind]
+        ]
+        covered = self._covered_ids()
+        if not profiles or not covered:
+            return
+        candidates: list[Any] = []
+        for chunk in chunks(covered):
+            candidates.extend(
+                self.connection.execute(
+                    select(Account.id, Account.external_id, Account.profile, Account.disappeared_at,
+                           func.min(AccountStructure.structure_id).label("structure_id"))
+                    .join(AccountStructure, AccountStructure.account_id == Account.id)
+                    .where(self._scope(), Account.profile.in_(profiles),
+                           AccountStructure.structure_id.in_(chunk))
+                    .group_by(Account.id, Account.external_id, Account.profile, Account.disappeared_at)
+                ).all()
+            )
+        unique = {row.id: row for row in candidates}
+        self._settle_absent(unique.values(), with_structure=True)
+
+    def _count_unchanged_groups(self) -> None:
+        """Existing classes and groups this import referred to (or whose structure it covers) and left alone."""
+        for category in ("classes", "groups"):
+            derived = self.derived[category]
+            for key in sorted(derived.preexisting - derived.updated):
+                if key in derived.touched or (self.full and key[0] in self.covered):
+                    self.report.count(category, "unchanged", self._structure_label(key[0]))
+
+
+def _derive(fingerprint: bytes, changes: tuple[tuple[str, object], ...]) -> bytes:
+    """The fingerprint of a record after a modification (never equal to a feed entry's)."""
+    return hashlib.blake2b(fingerprint + repr(changes).encode(), digest_size=16).digest()

@@ -1,0 +1,89 @@
+"""Logins: ``prénom.nom``, normalised, made unique with a counter, never changed once given."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+
+from entcore.store.schema import Account
+
+_PART = re.compile(r"[^a-z0-9]+")
+_MAX_PART = 30
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def base_login(first_name: str, last_name: str) -> str:
+    """``first.last`` lower-cased, accents removed, other characters dropped, parts capped at 30.
+
+    >>> base_login("Élodie-Anne", "D'Arc")
+    'elodieanne.darc'
+    """
+    parts = [_PART.sub("", _ascii(name).lower())[:_MAX_PART] for name in (first_name, last_name)]
+    parts = [part for part in parts if part]
+    return ".".join(parts) or "utilisateur"
+
+
+def display_name(first_name: str, last_name: str) -> str:
+    """``NOM Prénom``, the way the ENT lists people."""
+    return f"{last_name} {first_name}".strip()
+
+
+class LoginAllocator:
+    """Hands out unique logins within one transaction.
+
+    Runs at apply time, on the transaction's connection, so that logins given
+    by earlier batches of the same import are visible: no in-memory set of all
+    the platform's logins is needed.
+    """
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+        self._next: dict[str, int] = {}
+
+    def _taken(self, bases: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        pending = sorted(set(bases) - set(self._next))
+        for start in range(0, len(pending), 500):
+            chunk = pending[start : start + 500]
+            found.update(
+                self._connection.execute(select(Account.login).where(Account.login.in_(chunk)))
+                .scalars()
+                .all()
+            )
+        return found
+
+    def _highest_suffix(self, base: str) -> int:
+        # Logins of the form base + digits sort between base+"0" and base+":".
+        rows = self._connection.execute(
+            select(Account.login).where(Account.login >= base + "0", Account.login < base + ":")
+        ).scalars()
+        highest = 1
+        for login in rows:
+            suffix = login[len(base) :]
+            if suffix.isdigit():
+                highest = max(highest, int(suffix))
+        return highest
+
+    def allocate(self, names: list[tuple[str, str]]) -> list[str]:
+        """One unique login per ``(first_name, last_name)``, in order."""
+        bases = [base_login(first, last) for first, last in names]
+        taken = self._taken(bases)
+        logins = []
+        for base in bases:
+            if base not in self._next and base not in taken:
+                # 0: the bare base is now used; the next counter is looked up when needed.
+                self._next[base] = 0
+                logins.append(base)
+                continue
+            if not self._next.get(base):
+                self._next[base] = self._highest_suffix(base) + 1
+            logins.append(f"{base}{self._next[base]}")
+            self._next[base] += 1
+        return logins

@@ -1,0 +1,254 @@
+"""Records to rows, and stored rows back to records (for ``modifyRequest`` merges)."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, select
+
+from entcore.model._converter import structure as structure_data
+from entcore.model._converter import unstructure
+from entcore.model.directory import (
+    ClassRef,
+    FunctionAssignment,
+    MefRecord,
+    PersonRecord,
+    Profile,
+    Relationship,
+    RelativeLink,
+    StructureRecord,
+    SubjectRecord,
+    Teaching,
+    TeachingTarget,
+)
+from entcore.store.schema import (
+    Account,
+    AccountStructure,
+    ClassMember,
+    Function,
+    Group,
+    GroupMember,
+    Mef,
+    RelativeLinkRow,
+    SchoolClass,
+    Structure,
+    Subject,
+    TeachingAssignment,
+)
+
+#: PersonRecord fields kept whole in the ``details`` JSON column.
+PERSON_DETAILS = (
+    "other_first_names",
+    "address",
+    "home_phone",
+    "work_phone",
+    "mobile_phones",
+    "class_periods",
+    "mefs",
+    "extra",
+)
+
+STRUCTURE_DETAILS = ("contract", "ministry", "siret", "address", "phone", "email", "parents")
+
+
+def _details(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The non-empty fields ``names`` of ``record`` as JSON-ready data."""
+    details = {}
+    for name in names:
+        value = getattr(record, name)
+        if value not in (None, (), ""):
+            details[name] = unstructure(value)
+    return details
+
+
+def _from_details(cls: type[Any], details: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {name: structure_data(details[name], hints[name]) for name in names if name in details}
+
+
+def structure_row(record: StructureRecord, external_id: str) -> dict[str, Any]:
+    """Column values of a structure."""
+    return {
+        "external_id": external_id,
+        "uai": record.uai,
+        "name": record.name,
+        "type": record.type,
+        "academy": record.academy,
+        "details": _details(record, STRUCTURE_DETAILS),
+    }
+
+
+def subject_row(record: SubjectRecord) -> dict[str, Any]:
+    """Column values of a subject."""
+    return {"code": record.code, "label": record.label}
+
+
+def mef_row(record: MefRecord) -> dict[str, Any]:
+    """Column values of a MEF."""
+    return {
+        "code": record.code,
+        "label": record.label,
+        "attachment": record.attachment,
+        "statistical": record.statistical,
+    }
+
+
+def account_row(record: PersonRecord, external_id: str) -> dict[str, Any]:
+    """Column values of an account, except login, id and timestamps."""
+    return {
+        "external_id": external_id,
+        "profile": record.profile.value,
+        "display_name": f"{record.last_name} {record.first_name}".strip(),
+        "last_name": record.last_name,
+        "first_name": record.first_name,
+        "birth_name": record.birth_name,
+        "birth_date": record.birth_date,
+        "title": record.title,
+        "email": record.email,
+        "ine": record.ine,
+        "mef": record.mef,
+        "details": _details(record, PERSON_DETAILS),
+    }
+
+
+def load_person(
+    connection: Connection,
+    account_id: int,
+    prefix: str,
+    structures: dict[int, str],
+    classes: dict[int, ClassRef],
+    groups: dict[int, ClassRef],
+) -> PersonRecord:
+    """Rebuild the record an account was written from, with feed keys (prefix removed).
+
+    ``structures``, ``classes`` and ``groups`` name the stored ids with feed keys.
+    """
+
+    def unprefix(key: str) -> str:
+        return key[len(prefix) :] if prefix and key.startswith(prefix) else key
+
+    account = connection.execute(select(Account).where(Account.id == account_id)).one()._mapping
+    attachments = tuple(
+        structures[sid]
+        for sid in connection.execute(
+            select(AccountStructure.structure_id).where(
+                AccountStructure.account_id == account_id, AccountStructure.role == "attachment"
+            )
+        ).scalars()
+    )
+    class_roles = connection.execute(
+        select(ClassMember.class_id, ClassMember.role).where(
+            ClassMember.account_id == account_id, ClassMember.source == "directory"
+        )
+    ).all()
+    group_roles = connection.execute(
+        select(GroupMember.group_id, GroupMember.role).where(
+            GroupMember.account_id == account_id, GroupMember.source == "directory"
+        )
+    ).all()
+    teachings = []
+    for assignment in connection.execute(
+        select(TeachingAssignment).where(TeachingAssignment.account_id == account_id)
+    ):
+        if assignment.class_id is not None:
+            ref, target = classes[assignment.class_id], TeachingTarget.CLASS
+        else:
+            assert assignment.group_id is not None
+            ref, target = groups[assignment.group_id], TeachingTarget.GROUP
+        teachings.append(Teaching(ref.structure, target, ref.code, assignment.subject_code))
+    functions = tuple(
+        FunctionAssignment(
+            structures[row.structure_id], row.code, row.label, row.discipline_code,
+            row.discipline_label,
+        )
+        for row in connection.execute(select(Function).where(Function.account_id == account_id))
+    )
+    relatives = tuple(
+        RelativeLink(
+            unprefix(row.relative_external_id), Relationship(row.relationship), row.code,
+            row.financial, row.legal, row.in_charge, row.contact, row.payer,
+        )
+        for row in connection.execute(
+            select(RelativeLinkRow).where(RelativeLinkRow.student_id == account_id)
+        )
+    )
+    details = _from_details(PersonRecord, account["details"] or {}, PERSON_DETAILS)
+    return PersonRecord(
+        external_id=unprefix(account["external_id"]),
+        profile=Profile(account["profile"]),
+        last_name=account["last_name"],
+        first_name=account["first_name"],
+        birth_name=account["birth_name"],
+        title=account["title"],
+        birth_date=account["birth_date"],
+        email=account["email"],
+        ine=account["ine"],
+        structures=attachments,
+        classes=tuple(
+            classes[cid] for cid, role in class_roles if role == "student"
+        ),
+        groups=tuple(groups[gid] for gid, role in group_roles if role == "student"),
+        relatives=relatives,
+        functions=functions,
+        teachings=tuple(teachings),
+        head_teacher_of=tuple(
+            classes[cid] for cid, role in class_roles if role == "head_teacher"
+        ),
+        mef=account["mef"],
+        **details,
+    )
+
+
+def load_structure(connection: Connection, structure_id: int, prefix: str) -> StructureRecord:
+    """Rebuild the record a structure was written from."""
+    row = connection.execute(select(Structure).where(Structure.id == structure_id)).one()
+    external_id = row.external_id[len(prefix) :] if prefix and row.external_id.startswith(prefix) else row.external_id
+    return StructureRecord(
+        external_id=external_id,
+        name=row.name,
+        uai=row.uai,
+        type=row.type,
+        academy=row.academy,
+        **_from_details(StructureRecord, row.details or {}, STRUCTURE_DETAILS),
+    )
+
+
+def load_subject(connection: Connection, code: str) -> SubjectRecord:
+    """Rebuild a subject record."""
+    row = connection.execute(select(Subject).where(Subject.code == code)).one()
+    return SubjectRecord(code=row.code, label=row.label)
+
+
+def load_mef(connection: Connection, code: str) -> MefRecord:
+    """Rebuild a MEF record."""
+    row = connection.execute(select(Mef).where(Mef.code == code)).one()
+    return MefRecord(row.code, row.label, row.attachment, row.statistical)
+
+
+def evolve(record: Any, changes: tuple[tuple[str, object], ...]) -> Any:
+    """``record`` with ``changes`` applied; dotted names reach into nested records."""
+    nested: dict[str, list[tuple[str, object]]] = {}
+    direct: dict[str, object] = {}
+    for name, value in changes:
+        head, _, rest = name.partition(".")
+        if rest:
+            nested.setdefault(head, []).append((rest, value))
+        else:
+            direct[head] = value
+    for head, inner in nested.items():
+        current = direct.get(head, getattr(record, head))
+        if current is None:
+            current = _nested_default(typing.get_type_hints(type(record))[head])
+        direct[head] = evolve(current, tuple(inner))
+    return attrs.evolve(record, **direct)
+
+
+def _nested_default(field_type: Any) -> Any:
+    # Optional nested records (Address | None) start empty when a modification fills one part.
+    for candidate in getattr(field_type, "__args__", (field_type,)):
+        if attrs.has(candidate):
+            return candidate()
+    raise ValueError(f"cannot modify a part of a field of type {field_type}")
+

@@ -1,0 +1,130 @@
+"""What the objects plugins register must offer.
+
+The registries check these :class:`typing.Protocol` classes when a plugin adds an
+object (attribute presence; types are for mypy and for readers).  The
+conformance suites of :mod:`entcore.testing` check behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from attrs import field, frozen
+
+from entcore.model.directory import DirectoryItem, FeedFile, ImportMode, Profile
+from entcore.model.timetable import Timetable
+
+
+@frozen
+class SourceContext:
+    """What the core hands a directory source when it opens a feed."""
+
+    settings: Mapping[str, object] = field(factory=dict)
+    """The validated settings section of the plugin that registered the source."""
+    on_progress: Callable[[int], None] | None = None
+    """Call with a number of bytes read, so the core can show progress."""
+
+
+@frozen
+class FormatContext:
+    """What the core hands a timetable format when it parses a file."""
+
+    filename: str
+    """The name the file was uploaded under (for messages)."""
+    settings: Mapping[str, object] = field(factory=dict)
+    """The validated settings section of the plugin that registered the format."""
+
+
+@runtime_checkable
+class DirectoryFeed(Protocol):
+    """An opened feed: its files and the stream of its items.
+
+    Items come in :class:`~entcore.model.RecordKind` order (structures, subjects,
+    MEFs, relatives, students, staff), so that references point backwards.
+    """
+
+    mode: ImportMode
+    files: tuple[FeedFile, ...]
+
+    def __iter__(self) -> Iterator[DirectoryItem]: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class DirectorySource(Protocol):
+    """Reads a directory feed (AAF, CSV...) into records."""
+
+    name: str
+    """Short identifier, e.g. ``aaf``."""
+    label: str
+    """Human name, e.g. ``AAF (annuaire académique fédérateur)``."""
+
+    def accepts(self, path: Path) -> bool:
+        """True when ``path`` (a folder, an archive or a file) is a feed this source reads."""
+        ...
+
+    def open(self, paths: Sequence[Path], context: SourceContext) -> DirectoryFeed:
+        """Open ``paths`` as one feed; raise :class:`~entcore.InvalidFileError` if they are not one."""
+        ...
+
+
+@runtime_checkable
+class TimetableFormat(Protocol):
+    """Reads a timetable export (EDT, UDT, STS-Web...) into a :class:`~entcore.model.Timetable`."""
+
+    name: str
+    """Short identifier, e.g. ``edt``; what ``--format`` takes."""
+    label: str
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """True when the file at ``path``, whose first bytes are ``head``, is in this format.
+
+        Must be cheap and must not raise on foreign content.
+        """
+        ...
+
+    def parse(self, path: Path, context: FormatContext) -> Timetable:
+        """The snapshot of the export; raise :class:`~entcore.InvalidFileError` when unreadable."""
+        ...
+
+
+@frozen
+class FederatedIdentity:
+    """What an identity provider asserts about a user, reduced to what matching needs."""
+
+    provider: str
+    subject: str
+    """The provider's stable identifier of the user."""
+    profile: Profile | None = None
+    external_id: str | None = None
+    """The directory key (AAF jointure) the provider vouches for, when it gives one."""
+    attributes: Mapping[str, Sequence[str]] = field(factory=dict)
+
+
+@runtime_checkable
+class SSOProvider(Protocol):
+    """An identity provider users sign in with (EduConnect, agents...)."""
+
+    name: str
+    label: str
+    profiles: frozenset[Profile]
+    """The profiles that sign in through this provider."""
+
+    def identify(self, attributes: Mapping[str, Sequence[str]]) -> FederatedIdentity | None:
+        """The identity asserted by a set of attributes, or ``None`` when they are not this provider's."""
+        ...
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """A third-party service the ENT connects users to (GAR, Pronote, e-sidoc...)."""
+
+    name: str
+    label: str
+
+    def release(self, account: Mapping[str, object]) -> Mapping[str, Sequence[str]]:
+        """The attributes released to the service for ``account`` (its public fields)."""
+        ...

@@ -1,0 +1,261 @@
+"""The settings object: a TOML file overridden by ``ENTCORE_*`` environment variables.
+
+Order of precedence, highest first: explicit arguments (the CLI's ``--db``), the
+environment, the file named by ``--config`` or ``ENTCORE_CONFIG``, the defaults
+declared in :data:`CORE_SECTIONS` and by plugins.  Every key of the file must be
+declared; a malformed value or an unknown key is a :class:`~entcore.ConfigError`
+naming the file, the section and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from attrs import field, frozen
+
+from entcore.errors import ConfigError
+from entcore.settings_spec import Setting, SettingsSection
+
+DEFAULT_DB_URL = "sqlite:///entcore.db"
+
+CORE_SECTIONS: tuple[SettingsSection, ...] = (
+    SettingsSection(
+        "store",
+        (
+            Setting(
+                "url",
+                str,
+                DEFAULT_DB_URL,
+                "SQLAlchemy URL of the store: an SQLite file by default, or "
+                "``postgresql+psycopg://user@host/db``.",
+                env="ENTCORE_DB",
+            ),
+        ),
+        "Where entcore keeps its data.",
+    ),
+    SettingsSection(
+        "plugins",
+        (
+            Setting(
+                "load",
+                list,
+                None,
+                "Allowlist of external plugins to load, by entry-point or distribution name; "
+                "an empty list loads none. Unset loads every installed plugin.",
+                env="ENTCORE_LOAD_PLUGINS",
+            ),
+            Setting(
+                "disable",
+                list,
+                [],
+                "Plugins never to import, by entry-point or distribution name (built-ins included).",
+                env="ENTCORE_DISABLE_PLUGINS",
+            ),
+            Setting(
+                "trace",
+                bool,
+                False,
+                "Log every hook call and its results at debug level.",
+                env="ENTCORE_TRACE_PLUGINS",
+            ),
+        ),
+        "Which plugins are loaded.",
+    ),
+    SettingsSection(
+        "directory",
+        (
+            Setting(
+                "academy_prefix",
+                str,
+                "",
+                "Prefix prepended to every structure and person key of the feed, so that "
+                "several académies can share one store (e.g. ``GRE-``).",
+            ),
+            Setting(
+                "delete_after_days",
+                int,
+                90,
+                "Days an account stays disappeared (absent from full imports) before an import deletes it.",
+            ),
+        ),
+        "Directory imports.",
+    ),
+    SettingsSection(
+        "timetable",
+        (
+            Setting(
+                "clearance_minutes",
+                int,
+                15,
+                "Sessions starting less than this many minutes after the import's reference "
+                "time are treated as already started: never created, changed nor deleted.",
+            ),
+            Setting(
+                "keep_reports_days",
+                int,
+                0,
+                "Days past import reports are kept; 0 keeps them forever.",
+            ),
+        ),
+        "Timetable imports.",
+    ),
+)
+
+_TRUE = {"1", "true", "yes", "on", "o", "y"}
+_FALSE = {"0", "false", "no", "off", "n", ""}
+
+
+def _coerce(value: Any, setting: Setting, where: str) -> Any:
+    """``value`` converted to the setting's type, from TOML or from an environment string."""
+    kind = setting.type
+    if value is None:
+        return None
+    if isinstance(value, str) and kind is not str:
+        text = value.strip()
+        if kind is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+        elif kind is int:
+            try:
+                return int(text)
+            except ValueError:
+                pass
+        elif kind is float:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        elif kind is Path:
+            return Path(text).expanduser()
+        elif kind is list:
+            return [part.strip() for part in text.split(",") if part.strip()]
+        raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
+    if kind is Path and isinstance(value, str):
+        return Path(value).expanduser()
+    if kind is list and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, bool):
+        raise ConfigError(f"{where}: expected int, got {value!r}")
+    if kind in (str, int, bool, float) and isinstance(value, kind):
+        return value
+    expected = "list of strings" if kind is list else kind.__name__
+    raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+
+
+@frozen
+class Settings:
+    """Validated configuration, core and plugins.
+
+    Build it with :func:`load_settings`.  Core sections are read with
+    :meth:`core`; a plugin's section with :meth:`section` once the plugin has
+    declared it.
+    """
+
+    file_sections: Mapping[str, Mapping[str, Any]] = field(factory=dict)
+    """The TOML file's content, section by section."""
+    environ: Mapping[str, str] = field(factory=dict)
+    overrides: Mapping[tuple[str, str], Any] = field(factory=dict)
+    """Explicit values that win over everything, keyed ``(section, key)``."""
+    source: Path | None = None
+    """The TOML file read, if any."""
+
+    def _where(self, section: str, key: str) -> str:
+        origin = str(self.source) if self.source else "settings"
+        return f"{origin}: [{section}] {key}"
+
+    def values(self, spec: SettingsSection) -> dict[str, Any]:
+        """Every key of ``spec`` resolved: override, environment, file, default."""
+        from_file = self.file_sections.get(spec.name, {})
+        for key in from_file:
+            if spec.get(key) is None:
+                known = ", ".join(s.name for s in spec.settings) or "none"
+                raise ConfigError(f"{self._where(spec.name, key)}: unknown key (known keys: {known})")
+        resolved: dict[str, Any] = {}
+        for setting in spec.settings:
+            env_name = setting.env_name(spec.name)
+            if (spec.name, setting.name) in self.overrides:
+                value = _coerce(
+                    self.overrides[spec.name, setting.name], setting, self._where(spec.name, setting.name)
+                )
+            elif env_name in self.environ:
+                value = _coerce(self.environ[env_name], setting, f"environment variable {env_name}")
+            elif setting.name in from_file:
+                value = _coerce(from_file[setting.name], setting, self._where(spec.name, setting.name))
+            else:
+                value = setting.default
+            resolved[setting.name] = value
+        return resolved
+
+    def core(self, name: str) -> dict[str, Any]:
+        """A core section (``store``, ``plugins``, ``directory``, ``timetable``)."""
+        for spec in CORE_SECTIONS:
+            if spec.name == name:
+                return self.values(spec)
+        raise KeyError(name)
+
+    def section(self, spec: SettingsSection) -> dict[str, Any]:
+        """A plugin's section, validated against its declaration."""
+        return self.values(spec)
+
+    def check_sections(self, declared: Mapping[str, SettingsSection]) -> None:
+        """Fail on a file section that neither the core nor a loaded plugin declares."""
+        known = {spec.name for spec in CORE_SECTIONS} | set(declared)
+        for name in self.file_sections:
+            if name not in known:
+                origin = str(self.source) if self.source else "settings"
+                raise ConfigError(
+                    f"{origin}: unknown section [{name}] (no loaded plugin declares it; "
+                    f"known sections: {', '.join(sorted(known))})"
+                )
+        for spec in (*CORE_SECTIONS, *declared.values()):
+            self.values(spec)
+
+    @property
+    def db_url(self) -> str:
+        """The store URL."""
+        return str(self.core("store")["url"])
+
+
+def load_settings(
+    config: Path | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[tuple[str, str], Any] | None = None,
+) -> Settings:
+    """Read ``config`` (or ``$ENTCORE_CONFIG``) and the environment into :class:`Settings`.
+
+    The core sections are validated at once; plugin sections when the plugins
+    that declare them are loaded.
+    """
+    env = dict(os.environ if environ is None else environ)
+    path = Path(config) if config else (Path(env["ENTCORE_CONFIG"]) if env.get("ENTCORE_CONFIG") else None)
+    sections: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: {error}") from None
+        for name, value in data.items():
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: top-level key {name!r} must be a [section]")
+            sections[name] = value
+    settings = Settings(
+        file_sections=sections,
+        environ=env,
+        overrides={key: value for key, value in (overrides or {}).items() if value is not None},
+        source=path,
+    )
+    for spec in CORE_SECTIONS:
+        settings.values(spec)
+    return settings

@@ -34,6 +34,15 @@ from entcore.protocols import (
     SSOProvider,
     TimetableFormat,
 )
+from entcore.registry import (
+    ConnectorRegistry,
+    DirectorySourceRegistry,
+    Owner,
+    Registry,
+    SettingsRegistry,
+    SSOProviderRegistry,
+    TimetableFormatRegistry,
+)
 from entcore.settings_spec import Setting, SettingsSection
 
 if TYPE_CHECKING:
@@ -47,9 +56,11 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "Connector",
+    "ConnectorRegistry",
     "DirectoryFeed",
     "DirectoryReport",
     "DirectorySource",
+    "DirectorySourceRegistry",
     "Entcore",
     "EntcoreError",
     "FederatedIdentity",
@@ -57,18 +68,23 @@ __all__ = [
     "ImportRefused",
     "InvalidFileError",
     "NotFound",
+    "Owner",
     "PluginInfo",
     "PluginLoadError",
     "PluginRegistrationError",
     "Plugins",
+    "Registry",
     "SSOProvider",
+    "SSOProviderRegistry",
     "Setting",
     "Settings",
+    "SettingsRegistry",
     "SettingsSection",
     "SourceContext",
     "StoreError",
     "StructureInfo",
     "TimetableFormat",
+    "TimetableFormatRegistry",
     "TimetableReport",
     "UnknownFormatError",
     "__version__",

@@ -142,7 +142,9 @@ def db_upgrade(context: Context) -> None:
     from entcore.store import Store
 
     with errors_as_failures():
-        store = Store(load_settings(context.config, overrides={("store", "url"): context.db}).db_url)
+        store = Store(
+            load_settings(context.config, overrides={("store", "url"): context.db}).db_url
+        )
         before = store.revision()
         store.upgrade()
         click.echo(f"{store.url}: {before or 'empty'} -> {store.revision()}")
@@ -156,7 +158,9 @@ def db_current(context: Context) -> None:
     from entcore.store import Store
 
     with errors_as_failures():
-        store = Store(load_settings(context.config, overrides={("store", "url"): context.db}).db_url)
+        store = Store(
+            load_settings(context.config, overrides={("store", "url"): context.db}).db_url
+        )
         click.echo(f"{store.url}: {store.revision() or 'empty'} (head {store.head()})")
         store.dispose()
 
@@ -172,7 +176,7 @@ def plugins_command(context: Context, include_all: bool, as_json: bool) -> None:
     """List installed plugins, what they implement and register, and those that failed to load."""
     app = context.app(strict=False)
     with errors_as_failures():
-        listing = app.plugins.list(include_builtins=include_all)
+        listing = app.plugins.listing(include_builtins=include_all)
         entries = []
         for info in listing:
             entry = info.to_json()
@@ -220,7 +224,11 @@ def directory() -> None:
 @click.option("--demo", is_flag=True, help="Import the demo feed shipped with entcore.")
 @pass_context
 def directory_import(
-    context: Context, paths: tuple[Path, ...], dry_run: bool, as_json: bool, source: str | None,
+    context: Context,
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    as_json: bool,
+    source: str | None,
     demo: bool,
 ) -> None:
     """Import a directory feed: folders, .zip or .tar.gz archives, or files."""
@@ -234,7 +242,9 @@ def directory_import(
         raise click.UsageError("give at least one PATH (or --demo)")
     app = context.app()
     with errors_as_failures(), progress_bar("Import annuaire") as progress:
-        report = app.directory.import_feed(list(paths), dry_run=dry_run, source=source, progress=progress)
+        report = app.directory.import_feed(
+            list(paths), dry_run=dry_run, source=source, progress=progress
+        )
     if as_json:
         emit_json(report.to_json())
     else:

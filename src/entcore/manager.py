@@ -147,7 +147,9 @@ class Plugins:
             self.pm.check_pending()
         except pluggy.PluginValidationError as error:
             info = self._infos.get(self.pm.get_name(error.plugin) or "")
-            who = f"plugin {info.name!r} ({info.distribution} {info.version})" if info else "a plugin"
+            who = (
+                f"plugin {info.name!r} ({info.distribution} {info.version})" if info else "a plugin"
+            )
             raise PluginRegistrationError(f"{who}: {error}") from error
 
     # -- listing ------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ class Plugins:
         callers = self.pm.get_hookcallers(plugin) or []
         return tuple(sorted(caller.name for caller in callers))
 
-    def list(self, *, include_builtins: bool = False) -> list[PluginInfo]:
+    def listing(self, *, include_builtins: bool = False) -> list[PluginInfo]:
         """Loaded plugins (and failed ones), external first by name, then built-ins."""
         loaded = [
             PluginInfo(
@@ -190,10 +192,12 @@ class Plugins:
         if cached is not None:
             return cached  # type: ignore[return-value]
         caller = getattr(self.pm.hook, hook_name)
+        trace = self.pm.trace.root.get("hook")
         # Call each implementation ourselves, in pluggy's order, so that the
         # registrar knows which plugin is adding what.
         for impl in reversed(caller.get_hookimpls()):
             owner = self.owner_of(impl.plugin_name)
+            trace(hook_name, f"[{impl.plugin_name}]")
             registry._bind(owner)
             try:
                 impl.function(**{arg: registry for arg in impl.argnames if arg == "registry"})
@@ -347,8 +351,16 @@ def create_plugin_manager(
                 if strict:
                     raise error
                 facade.failures.append(
-                    PluginInfo(entry_point.name, distribution, version, declared,
-                               entry_point.module, False, (), str(error))
+                    PluginInfo(
+                        entry_point.name,
+                        distribution,
+                        version,
+                        declared,
+                        entry_point.module,
+                        False,
+                        (),
+                        str(error),
+                    )
                 )
                 continue
             claimed[entry_point.name] = f"{distribution} {version}"
@@ -364,13 +376,21 @@ def create_plugin_manager(
                 plugin = entry_point.load()
                 facade.register(plugin, entry_point.name, info=info)
             except Exception as cause:
-                error = PluginLoadError(distribution, version, declared, cause)
+                load_error = PluginLoadError(distribution, version, declared, cause)
                 if strict:
-                    raise error from cause
-                log.warning("%s", error)
+                    raise load_error from cause
+                log.warning("%s", load_error)
                 facade.failures.append(
-                    PluginInfo(entry_point.name, distribution, version, declared,
-                               entry_point.module, False, (), str(error))
+                    PluginInfo(
+                        entry_point.name,
+                        distribution,
+                        version,
+                        declared,
+                        entry_point.module,
+                        False,
+                        (),
+                        str(load_error),
+                    )
                 )
 
     for plugin in plugins:

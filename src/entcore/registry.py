@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from attrs import frozen
 
@@ -38,7 +38,7 @@ class Owner:
 class Registry(Generic[T]):
     """Named objects of one kind, in registration order."""
 
-    def __init__(self, kind: str, protocol: type[T]):
+    def __init__(self, kind: str, protocol: type[Any]):
         self.kind = kind
         self._protocol = protocol
         self._items: dict[str, tuple[T, Owner]] = {}
@@ -56,7 +56,7 @@ class Registry(Generic[T]):
         already registered that name.
         """
         owner = self._owner or Owner("<api>", "<caller>", "")
-        if not isinstance(item, self._protocol):  # type: ignore[misc]
+        if not isinstance(item, self._protocol):
             missing = [
                 name
                 for name in getattr(self._protocol, "__protocol_attrs__", ())

@@ -71,7 +71,11 @@ def parse_bytes(data: bytes, name: str, **options: Any) -> etree._Element:
 
 
 def iterparse(
-    source: IO[bytes], name: str, *, events: tuple[str, ...] = ("end",), tag: Any = None,
+    source: IO[bytes],
+    name: str,
+    *,
+    events: tuple[str, ...] = ("end",),
+    tag: Any = None,
     **options: Any,
 ) -> Iterator[tuple[str, etree._Element]]:
     """Stream ``(event, element)`` pairs from a binary file object, safely.

@@ -109,32 +109,32 @@ _TRUE = {"1", "true", "yes", "on", "o", "y"}
 _FALSE = {"0", "false", "no", "off", "n", ""}
 
 
-def _coerce(value: Any, setting: Setting, where: str) -> Any:
-    """``value`` converted to the setting's type, from TOML or from an environment string."""
+def _coerce(value: Any, setting: Setting, where: str, *, text: bool = False) -> Any:
+    """``value`` converted to the setting's type; ``text`` for environment strings, parsed leniently."""
     kind = setting.type
     if value is None:
         return None
-    if isinstance(value, str) and kind is not str:
-        text = value.strip()
+    if text and isinstance(value, str) and kind is not str:
+        stripped = value.strip()
         if kind is bool:
-            if text.lower() in _TRUE:
+            if stripped.lower() in _TRUE:
                 return True
-            if text.lower() in _FALSE:
+            if stripped.lower() in _FALSE:
                 return False
         elif kind is int:
             try:
-                return int(text)
+                return int(stripped)
             except ValueError:
                 pass
         elif kind is float:
             try:
-                return float(text)
+                return float(stripped)
             except ValueError:
                 pass
         elif kind is Path:
-            return Path(text).expanduser()
+            return Path(stripped).expanduser()
         elif kind is list:
-            return [part.strip() for part in text.split(",") if part.strip()]
+            return [part.strip() for part in stripped.split(",") if part.strip()]
         raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}")
     if kind is Path and isinstance(value, str):
         return Path(value).expanduser()
@@ -177,18 +177,27 @@ class Settings:
         for key in from_file:
             if spec.get(key) is None:
                 known = ", ".join(s.name for s in spec.settings) or "none"
-                raise ConfigError(f"{self._where(spec.name, key)}: unknown key (known keys: {known})")
+                raise ConfigError(
+                    f"{self._where(spec.name, key)}: unknown key (known keys: {known})"
+                )
         resolved: dict[str, Any] = {}
         for setting in spec.settings:
             env_name = setting.env_name(spec.name)
             if (spec.name, setting.name) in self.overrides:
                 value = _coerce(
-                    self.overrides[spec.name, setting.name], setting, self._where(spec.name, setting.name)
+                    self.overrides[spec.name, setting.name],
+                    setting,
+                    self._where(spec.name, setting.name),
+                    text=True,
                 )
             elif env_name in self.environ:
-                value = _coerce(self.environ[env_name], setting, f"environment variable {env_name}")
+                value = _coerce(
+                    self.environ[env_name], setting, f"environment variable {env_name}", text=True
+                )
             elif setting.name in from_file:
-                value = _coerce(from_file[setting.name], setting, self._where(spec.name, setting.name))
+                value = _coerce(
+                    from_file[setting.name], setting, self._where(spec.name, setting.name)
+                )
             else:
                 value = setting.default
             resolved[setting.name] = value
@@ -236,7 +245,11 @@ def load_settings(
     that declare them are loaded.
     """
     env = dict(os.environ if environ is None else environ)
-    path = Path(config) if config else (Path(env["ENTCORE_CONFIG"]) if env.get("ENTCORE_CONFIG") else None)
+    path = (
+        Path(config)
+        if config
+        else (Path(env["ENTCORE_CONFIG"]) if env.get("ENTCORE_CONFIG") else None)
+    )
     sections: dict[str, dict[str, Any]] = {}
     if path is not None:
         try:

@@ -13,24 +13,33 @@ dry run's report is the real run's report.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 from attrs import define, field
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from entcore.directory import rows
 from entcore.directory.logins import LoginAllocator
 from entcore.model.directory import (
     ClassRef,
     Deletion,
-    DirectoryItem,
     DirectoryRecord,
     Entry,
     ImportMode,
-    MefRecord,
     Modification,
     Notice,
     PersonRecord,
@@ -39,7 +48,6 @@ from entcore.model.directory import (
     RecordKind,
     Rejection,
     StructureRecord,
-    SubjectRecord,
     TeachingTarget,
 )
 from entcore.model.reports import DirectoryReport, ReportError
@@ -79,12 +87,32 @@ CATEGORY_OF_KIND = {
     RecordKind.STUDENT: "students",
     # A staff entry rejected before its profile is known counts as non-teaching staff.
     RecordKind.STAFF: "personnels",
+    RecordKind.GUEST: "guests",
 }
 PROFILES_OF_KIND = {
     RecordKind.STUDENT: (Profile.STUDENT,),
     RecordKind.RELATIVE: (Profile.RELATIVE,),
     RecordKind.STAFF: (Profile.TEACHER, Profile.PERSONNEL),
+    RecordKind.GUEST: (Profile.GUEST,),
 }
+
+
+def bulk_update(connection: Connection, model: Any, values: list[dict[str, Any]]) -> None:
+    """One ``UPDATE ... WHERE id = ?`` executed for many rows (each dict has ``id``)."""
+    if not values:
+        return
+    table = model.__table__
+    columns = [name for name in values[0] if name != "id"]
+    # Bind names must differ from column names, which SQLAlchemy reserves for SET.
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
+    connection.execute(
+        statement,
+        [{"row_id": row["id"], **{f"new_{name}": row[name] for name in columns}} for row in values],
+    )
 
 
 def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -131,10 +159,13 @@ class _Derived:
     updated: set[tuple[str, str]] = field(factory=set)
 
 
+_Item = Entry | Modification | Deletion | Rejection
+
+
 @define
 class _Batch:
     kind: RecordKind
-    items: list[DirectoryItem] = field(factory=list)
+    items: list[_Item] = field(factory=list)
 
 
 class DirectoryImport:
@@ -167,8 +198,16 @@ class DirectoryImport:
         )
         self.full = feed.mode is ImportMode.FULL
         self.complete = {file.kind for file in feed.files if file.mode is ImportMode.FULL}
-        self.seen: dict[str, set[str]] = {"person": set(), "structure": set(), "subject": set(), "mef": set()}
+        self.seen: dict[str, set[str]] = {
+            "person": set(),
+            "structure": set(),
+            "subject": set(),
+            "mef": set(),
+        }
         self.covered: set[str] = set()
+        # Structures the feed's accounts are attached to: the coverage of a full feed
+        # that has no structure file of its own (a guest list, a one-school export).
+        self.attached: set[str] = set()
         self._logins = LoginAllocator(connection)
         self._load_state()
 
@@ -179,25 +218,39 @@ class DirectoryImport:
         self.structures: dict[str, _Known] = {
             row.external_id: _Known(row.id, row.fingerprint, row.name, row.uai)
             for row in c.execute(
-                select(Structure.id, Structure.external_id, Structure.fingerprint, Structure.name, Structure.uai)
+                select(
+                    Structure.id,
+                    Structure.external_id,
+                    Structure.fingerprint,
+                    Structure.name,
+                    Structure.uai,
+                )
             )
         }
         self.structure_by_id = {known.id: key for key, known in self.structures.items()}
         self.by_uai = {known.uai: key for key, known in self.structures.items() if known.uai}
         self.subjects = {
             row.code: _Known(row.id, row.fingerprint, row.label)
-            for row in c.execute(select(Subject.id, Subject.code, Subject.fingerprint, Subject.label))
+            for row in c.execute(
+                select(Subject.id, Subject.code, Subject.fingerprint, Subject.label)
+            )
         }
         self.mefs = {
             row.code: _Known(row.id, row.fingerprint, row.label)
             for row in c.execute(select(Mef.id, Mef.code, Mef.fingerprint, Mef.label))
         }
         self.classes: dict[tuple[str, str], _Known] = {}
-        for row in c.execute(select(SchoolClass.id, SchoolClass.structure_id, SchoolClass.code, SchoolClass.label)):
-            self.classes[self.structure_by_id[row.structure_id], row.code] = _Known(row.id, label=row.label)
+        for row in c.execute(
+            select(SchoolClass.id, SchoolClass.structure_id, SchoolClass.code, SchoolClass.label)
+        ):
+            self.classes[self.structure_by_id[row.structure_id], row.code] = _Known(
+                row.id, label=row.label
+            )
         self.groups: dict[tuple[str, str], _Known] = {}
         for row in c.execute(select(Group.id, Group.structure_id, Group.code, Group.label)):
-            self.groups[self.structure_by_id[row.structure_id], row.code] = _Known(row.id, label=row.label)
+            self.groups[self.structure_by_id[row.structure_id], row.code] = _Known(
+                row.id, label=row.label
+            )
         self.derived = {
             "classes": _Derived(preexisting=set(self.classes)),
             "groups": _Derived(preexisting=set(self.groups)),
@@ -220,7 +273,9 @@ class DirectoryImport:
             if isinstance(item, Notice):
                 self._warn(item.origin.file, item.origin.entry_id, item.message, item.origin.line)
                 continue
-            if batch is not None and (batch.kind is not item.kind or len(batch.items) >= BATCH_SIZE):
+            if batch is not None and (
+                batch.kind is not item.kind or len(batch.items) >= BATCH_SIZE
+            ):
                 self._process(batch)
                 if batch.kind is not item.kind and batch.kind is RecordKind.RELATIVE:
                     self._relatives_disappeared()
@@ -247,19 +302,33 @@ class DirectoryImport:
 
     # -- report helpers -----------------------------------------------------------------------
 
-    def _reject(self, category: str, file: str, entry: str, reason: str, line: int | None,
-                structure: str | None = None) -> None:
+    def _reject(
+        self,
+        category: str,
+        file: str,
+        entry: str,
+        reason: str,
+        line: int | None,
+        structure: str | None = None,
+    ) -> None:
         self.report.count(category, "rejected", structure)
         self.report.errors.append(ReportError(file, entry, reason, line))
 
     def _warn(self, file: str, entry: str, message: str, line: int | None) -> None:
         self.report.warnings.append(ReportError(file, entry, message, line))
 
-    def _first_time(self, namespace: str, key: str, category: str, item: Entry | Modification | Deletion) -> bool:
+    def _first_time(
+        self, namespace: str, key: str, category: str, item: Entry | Modification | Deletion
+    ) -> bool:
         seen = self.seen[namespace]
         if key in seen:
-            self._reject(category, item.origin.file, item.origin.entry_id,
-                         "entrée en double dans l'import (déjà lue plus haut)", item.origin.line)
+            self._reject(
+                category,
+                item.origin.file,
+                item.origin.entry_id,
+                "entrée en double dans l'import (déjà lue plus haut)",
+                item.origin.line,
+            )
             return False
         seen.add(key)
         return True
@@ -270,22 +339,33 @@ class DirectoryImport:
 
     # -- structures ---------------------------------------------------------------------------
 
-    def _process_structures(self, items: list[DirectoryItem]) -> None:
+    def _process_structures(self, items: list[_Item]) -> None:
         creates: list[_SimpleOp] = []
         updates: list[_SimpleOp] = []
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
-                self._reject("structures", item.origin.file, item.origin.entry_id, item.reason, item.origin.line)
+                self._reject(
+                    "structures",
+                    item.origin.file,
+                    item.origin.entry_id,
+                    item.reason,
+                    item.origin.line,
+                )
                 continue
-            key = self.prefix + item.external_id  # type: ignore[union-attr]
-            if not self._first_time("structure", key, "structures", item):  # type: ignore[arg-type]
+            key = self.prefix + item.external_id
+            if not self._first_time("structure", key, "structures", item):
                 continue
             if isinstance(item, Deletion):
                 known = self.structures.get(key)
                 if known is None or known.id is None:
-                    self._reject("structures", item.origin.file, item.origin.entry_id,
-                                 "suppression d'un établissement inconnu", item.origin.line)
+                    self._reject(
+                        "structures",
+                        item.origin.file,
+                        item.origin.entry_id,
+                        "suppression d'un établissement inconnu",
+                        item.origin.line,
+                    )
                     continue
                 deletes.append(known.id)
                 self.report.count("structures", "deleted", self._structure_label(key))
@@ -299,23 +379,41 @@ class DirectoryImport:
                 try:
                     record = item.build()
                 except RecordError as error:
-                    self._reject("structures", item.origin.file, item.origin.entry_id, str(error), item.origin.line)
+                    self._reject(
+                        "structures",
+                        item.origin.file,
+                        item.origin.entry_id,
+                        str(error),
+                        item.origin.line,
+                    )
                     continue
                 fingerprint = item.fingerprint
             else:  # Modification
                 known = self.structures.get(key)
                 if known is None or known.id is None:
-                    self._reject("structures", item.origin.file, item.origin.entry_id,
-                                 "modification d'un établissement inconnu", item.origin.line)
+                    self._reject(
+                        "structures",
+                        item.origin.file,
+                        item.origin.entry_id,
+                        "modification d'un établissement inconnu",
+                        item.origin.line,
+                    )
                     continue
-                record = rows.evolve(rows.load_structure(self.connection, known.id, self.prefix), item.changes)
+                record = rows.evolve(
+                    rows.load_structure(self.connection, known.id, self.prefix), item.changes
+                )
                 fingerprint = _derive(known.fingerprint, item.changes)
             assert isinstance(record, StructureRecord)
             if known is None and record.uai and record.uai in self.by_uai:
                 old_key = self.by_uai[record.uai]
                 if old_key in self.seen["structure"]:
-                    self._reject("structures", item.origin.file, item.origin.entry_id,
-                                 f"UAI {record.uai} déjà porté par l'établissement {old_key}", item.origin.line)
+                    self._reject(
+                        "structures",
+                        item.origin.file,
+                        item.origin.entry_id,
+                        f"UAI {record.uai} déjà porté par l'établissement {old_key}",
+                        item.origin.line,
+                    )
                     continue
                 # The same school under a new key: match it on its UAI and adopt the new key.
                 known = self._adopt(old_key, key)
@@ -339,8 +437,13 @@ class DirectoryImport:
             assert isinstance(op.record, StructureRecord)
             new_id = c.execute(
                 insert(Structure).returning(Structure.id),
-                {**rows.structure_row(op.record, op.key), "source": self.source,
-                 "fingerprint": op.fingerprint, "created_at": self.now, "updated_at": self.now},
+                {
+                    **rows.structure_row(op.record, op.key),
+                    "source": self.source,
+                    "fingerprint": op.fingerprint,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                },
             ).scalar_one()
             self.structures[op.key].id = new_id
             self.structure_by_id[new_id] = op.key
@@ -348,7 +451,11 @@ class DirectoryImport:
             assert isinstance(op.record, StructureRecord) and op.id is not None
             c.execute(
                 update(Structure).where(Structure.id == op.id),
-                {**rows.structure_row(op.record, op.key), "fingerprint": op.fingerprint, "updated_at": self.now},
+                {
+                    **rows.structure_row(op.record, op.key),
+                    "fingerprint": op.fingerprint,
+                    "updated_at": self.now,
+                },
             )
         for chunk in chunks(deletes):
             c.execute(delete(Structure).where(Structure.id.in_(chunk)))
@@ -363,7 +470,12 @@ class DirectoryImport:
             for old in [k for k in table if k[0] == old_key]:
                 new = (key, old[1])
                 table[new] = table.pop(old)
-                for keys in (derived.preexisting, derived.touched, derived.relabel, derived.updated):
+                for keys in (
+                    derived.preexisting,
+                    derived.touched,
+                    derived.relabel,
+                    derived.updated,
+                ):
                     if old in keys:
                         keys.discard(old)
                         keys.add(new)
@@ -371,7 +483,7 @@ class DirectoryImport:
 
     # -- subjects and MEFs ---------------------------------------------------------------------
 
-    def _process_nomenclature(self, kind: RecordKind, items: list[DirectoryItem]) -> None:
+    def _process_nomenclature(self, kind: RecordKind, items: list[_Item]) -> None:
         category = CATEGORY_OF_KIND[kind]
         table: Any = Subject if kind is RecordKind.SUBJECT else Mef
         known_map = self.subjects if kind is RecordKind.SUBJECT else self.mefs
@@ -381,16 +493,23 @@ class DirectoryImport:
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
-                self._reject(category, item.origin.file, item.origin.entry_id, item.reason, item.origin.line)
+                self._reject(
+                    category, item.origin.file, item.origin.entry_id, item.reason, item.origin.line
+                )
                 continue
-            key: str = item.external_id  # type: ignore[union-attr]
-            if not self._first_time(namespace, key, category, item):  # type: ignore[arg-type]
+            key: str = item.external_id
+            if not self._first_time(namespace, key, category, item):
                 continue
             known = known_map.get(key)
             if isinstance(item, Deletion):
                 if known is None or known.id is None:
-                    self._reject(category, item.origin.file, item.origin.entry_id,
-                                 "suppression d'une entrée inconnue", item.origin.line)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        "suppression d'une entrée inconnue",
+                        item.origin.line,
+                    )
                     continue
                 deletes.append(known.id)
                 self.report.count(category, "deleted")
@@ -402,13 +521,24 @@ class DirectoryImport:
                 try:
                     record = item.build()
                 except RecordError as error:
-                    self._reject(category, item.origin.file, item.origin.entry_id, str(error), item.origin.line)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        str(error),
+                        item.origin.line,
+                    )
                     continue
                 fingerprint = item.fingerprint
             else:
                 if known is None or known.id is None:
-                    self._reject(category, item.origin.file, item.origin.entry_id,
-                                 "modification d'une entrée inconnue", item.origin.line)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        "modification d'une entrée inconnue",
+                        item.origin.line,
+                    )
                     continue
                 loader = rows.load_subject if kind is RecordKind.SUBJECT else rows.load_mef
                 record = rows.evolve(loader(self.connection, key), item.changes)
@@ -426,19 +556,38 @@ class DirectoryImport:
         c = self.connection
         row_of = rows.subject_row if kind is RecordKind.SUBJECT else rows.mef_row
         if creates:
-            new_ids = c.execute(
-                insert(table).returning(table.id, sort_by_parameter_order=True),
-                [{**row_of(op.record), "source": self.source, "fingerprint": op.fingerprint,  # type: ignore[arg-type]
-                  "created_at": self.now, "updated_at": self.now} for op in creates],
-            ).scalars().all()
+            new_ids = (
+                c.execute(
+                    insert(table).returning(table.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            **row_of(op.record),
+                            "source": self.source,
+                            "fingerprint": op.fingerprint,  # type: ignore[arg-type]
+                            "created_at": self.now,
+                            "updated_at": self.now,
+                        }
+                        for op in creates
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             for op, new_id in zip(creates, new_ids, strict=True):
                 known_map[op.key].id = new_id
-        if updates:
-            c.execute(
-                update(table),
-                [{"id": op.id, **row_of(op.record), "fingerprint": op.fingerprint,  # type: ignore[arg-type]
-                  "updated_at": self.now} for op in updates],
-            )
+        bulk_update(
+            c,
+            table,
+            [
+                {
+                    "id": op.id,
+                    **row_of(op.record),
+                    "fingerprint": op.fingerprint,  # type: ignore[arg-type]
+                    "updated_at": self.now,
+                }
+                for op in updates
+            ],
+        )
         for chunk in chunks(deletes):
             c.execute(delete(table).where(table.id.in_(chunk)))
 
@@ -453,25 +602,38 @@ class DirectoryImport:
         found: dict[str, Any] = {}
         for chunk in chunks(keys):
             for row in self.connection.execute(
-                select(Account.id, Account.external_id, Account.fingerprint, Account.profile,
-                       Account.disappeared_at, attachment.label("structure_id"))
-                .where(Account.external_id.in_(chunk))
+                select(
+                    Account.id,
+                    Account.external_id,
+                    Account.fingerprint,
+                    Account.profile,
+                    Account.disappeared_at,
+                    attachment.label("structure_id"),
+                ).where(Account.external_id.in_(chunk))
             ):
                 found[row.external_id] = row
         return found
 
-    def _check_person(self, record: PersonRecord, origin_file: str, entry: str, line: int | None) -> PersonRecord | None:
+    def _check_person(
+        self, record: PersonRecord, origin_file: str, entry: str, line: int | None
+    ) -> PersonRecord | None:
         """``record`` with references to unknown structures dropped, or ``None`` when it must be rejected."""
         category = CATEGORY_OF_PROFILE[record.profile]
         attachments = [self.prefix + key for key in record.structures]
         unknown = [key for key in attachments if key not in self.structures]
         if unknown:
-            self._reject(category, origin_file, entry,
-                         f"établissement de rattachement inconnu : {', '.join(k[len(self.prefix):] for k in unknown)}",
-                         line)
+            self._reject(
+                category,
+                origin_file,
+                entry,
+                f"établissement de rattachement inconnu : {', '.join(k[len(self.prefix) :] for k in unknown)}",
+                line,
+            )
             return None
         if record.profile is Profile.STUDENT and not attachments:
-            self._reject(category, origin_file, entry, "élève sans établissement de rattachement", line)
+            self._reject(
+                category, origin_file, entry, "élève sans établissement de rattachement", line
+            )
             return None
         dropped: set[str] = set()
 
@@ -492,9 +654,13 @@ class DirectoryImport:
             mefs=tuple(m for m in record.mefs if known(m.structure)),
         )
         if dropped:
-            self._warn(origin_file, entry,
-                       "références ignorées vers des établissements inconnus : " + ", ".join(sorted(dropped)),
-                       line)
+            self._warn(
+                origin_file,
+                entry,
+                "références ignorées vers des établissements inconnus : "
+                + ", ".join(sorted(dropped)),
+                line,
+            )
         return cleaned
 
     def _person_structure(self, record: PersonRecord) -> str | None:
@@ -531,14 +697,20 @@ class DirectoryImport:
                 derived.updated.add(key)
                 self.report.count(category, "updated", self._structure_label(key[0]))
 
-    def _process_people(self, kind: RecordKind, items: list[DirectoryItem]) -> None:
-        keys = [self.prefix + item.external_id for item in items if not isinstance(item, Rejection)]  # type: ignore[union-attr]
+    def _process_people(self, kind: RecordKind, items: list[_Item]) -> None:
+        keys = [self.prefix + item.external_id for item in items if not isinstance(item, Rejection)]
         existing = self._lookup(keys)
         ops: list[_PersonOp] = []
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
-                self._reject(CATEGORY_OF_KIND[kind], item.origin.file, item.origin.entry_id, item.reason, item.origin.line)
+                self._reject(
+                    CATEGORY_OF_KIND[kind],
+                    item.origin.file,
+                    item.origin.entry_id,
+                    item.reason,
+                    item.origin.line,
+                )
                 continue
             key = self.prefix + item.external_id
             row = existing.get(key)
@@ -548,14 +720,19 @@ class DirectoryImport:
                 category = CATEGORY_OF_KIND[kind]
             if not self._first_time("person", key, category, item):
                 continue
-            stored_structure = (
-                self._structure_label(self.structure_by_id.get(row.structure_id))
-                if row is not None and row.structure_id is not None else None
-            )
+            stored_key = self.structure_by_id.get(row.structure_id) if row is not None else None
+            if stored_key is not None:
+                self.attached.add(stored_key)
+            stored_structure = self._structure_label(stored_key)
             if isinstance(item, Deletion):
                 if row is None:
-                    self._reject(category, item.origin.file, item.origin.entry_id,
-                                 "suppression d'un compte inconnu", item.origin.line)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        "suppression d'un compte inconnu",
+                        item.origin.line,
+                    )
                     continue
                 deletes.append(row.id)
                 self.report.count(category, "deleted", stored_structure)
@@ -571,30 +748,56 @@ class DirectoryImport:
                 try:
                     built = item.build()
                 except RecordError as error:
-                    self._reject(category, item.origin.file, item.origin.entry_id, str(error), item.origin.line,
-                                 stored_structure)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        str(error),
+                        item.origin.line,
+                        stored_structure,
+                    )
                     continue
                 fingerprint = item.fingerprint
             else:  # Modification
                 if row is None:
-                    self._reject(category, item.origin.file, item.origin.entry_id,
-                                 "modification d'un compte inconnu", item.origin.line)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        "modification d'un compte inconnu",
+                        item.origin.line,
+                    )
                     continue
                 try:
                     built = rows.evolve(self._stored_person(row.id), item.changes)
                 except (TypeError, ValueError) as error:
-                    self._reject(category, item.origin.file, item.origin.entry_id,
-                                 f"modification invalide : {error}", item.origin.line)
+                    self._reject(
+                        category,
+                        item.origin.file,
+                        item.origin.entry_id,
+                        f"modification invalide : {error}",
+                        item.origin.line,
+                    )
                     continue
                 fingerprint = _derive(row.fingerprint, item.changes)
-            if not isinstance(built, PersonRecord) or built.profile not in PROFILES_OF_KIND.get(kind, ()):
-                self._reject(category, item.origin.file, item.origin.entry_id,
-                             "entrée d'un type inattendu pour ce fichier", item.origin.line)
+            if not isinstance(built, PersonRecord) or built.profile not in PROFILES_OF_KIND.get(
+                kind, ()
+            ):
+                self._reject(
+                    category,
+                    item.origin.file,
+                    item.origin.entry_id,
+                    "entrée d'un type inattendu pour ce fichier",
+                    item.origin.line,
+                )
                 continue
-            record = self._check_person(built, item.origin.file, item.origin.entry_id, item.origin.line)
+            record = self._check_person(
+                built, item.origin.file, item.origin.entry_id, item.origin.line
+            )
             if record is None:
                 continue
             self._plan_derived(record)
+            self.attached.update(self.prefix + key for key in record.structures)
             category = CATEGORY_OF_PROFILE[record.profile]
             structure = self._structure_label(self._person_structure(record))
             if row is None:
@@ -602,7 +805,9 @@ class DirectoryImport:
                 self.report.count(category, "created", structure)
             else:
                 ops.append(_PersonOp("update", key, fingerprint, record, row.id))
-                self.report.count(category, "restored" if row.disappeared_at else "updated", structure)
+                self.report.count(
+                    category, "restored" if row.disappeared_at else "updated", structure
+                )
         if not self.dry_run:
             self._apply_people(ops, deletes)
 
@@ -610,14 +815,20 @@ class DirectoryImport:
         if self._reverse is None:
             # Only existing classes and groups can be referenced by a stored account.
             def unprefixed(key: tuple[str, str], known: _Known) -> ClassRef:
-                return ClassRef(key[0][len(self.prefix):], key[1], known.label)
+                return ClassRef(key[0][len(self.prefix) :], key[1], known.label)
 
             self._reverse = (
                 {k.id: unprefixed(key, k) for key, k in self.classes.items() if k.id is not None},
                 {k.id: unprefixed(key, k) for key, k in self.groups.items() if k.id is not None},
             )
-        structures = {sid: key[len(self.prefix):] for sid, key in self.structure_by_id.items()}
-        return rows.load_person(self.connection, account_id, self.prefix, structures, *self._reverse)
+        structures = {
+            sid: key[len(self.prefix) :]
+            for sid, key in self.structure_by_id.items()
+            if sid is not None
+        }
+        return rows.load_person(
+            self.connection, account_id, self.prefix, structures, *self._reverse
+        )
 
     # -- applying people ----------------------------------------------------------------------
 
@@ -626,25 +837,54 @@ class DirectoryImport:
         c = self.connection
         new_classes = [(key, known) for key, known in self.classes.items() if known.id is None]
         if new_classes:
-            ids = c.execute(
-                insert(SchoolClass).returning(SchoolClass.id, sort_by_parameter_order=True),
-                [{"structure_id": self.structures[s].id, "code": code, "label": known.label,
-                  "created_at": self.now} for (s, code), known in new_classes],
-            ).scalars().all()
+            ids = (
+                c.execute(
+                    insert(SchoolClass).returning(SchoolClass.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "structure_id": self.structures[s].id,
+                            "code": code,
+                            "label": known.label,
+                            "created_at": self.now,
+                        }
+                        for (s, code), known in new_classes
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             for (_, known), new_id in zip(new_classes, ids, strict=True):
                 known.id = new_id
             c.execute(
                 insert(ClassSpace),
-                [{"class_id": known.id, "name": f"Classe {known.label or code}", "created_at": self.now}
-                 for (_, code), known in new_classes],
+                [
+                    {
+                        "class_id": known.id,
+                        "name": f"Classe {known.label or code}",
+                        "created_at": self.now,
+                    }
+                    for (_, code), known in new_classes
+                ],
             )
         new_groups = [(key, known) for key, known in self.groups.items() if known.id is None]
         if new_groups:
-            ids = c.execute(
-                insert(Group).returning(Group.id, sort_by_parameter_order=True),
-                [{"structure_id": self.structures[s].id, "code": code, "label": known.label,
-                  "kind": "option", "created_at": self.now} for (s, code), known in new_groups],
-            ).scalars().all()
+            ids = (
+                c.execute(
+                    insert(Group).returning(Group.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "structure_id": self.structures[s].id,
+                            "code": code,
+                            "label": known.label,
+                            "kind": "option",
+                            "created_at": self.now,
+                        }
+                        for (s, code), known in new_groups
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             for (_, known), new_id in zip(new_groups, ids, strict=True):
                 known.id = new_id
         for table, model in ((self.classes, SchoolClass), (self.groups, Group)):
@@ -661,33 +901,69 @@ class DirectoryImport:
         updates = [op for op in ops if op.action == "update"]
         restores = [op.account_id for op in ops if op.action == "restore"]
         if creates:
-            logins = self._logins.allocate([(op.record.first_name, op.record.last_name) for op in creates])  # type: ignore[union-attr]
-            ids = c.execute(
-                insert(Account).returning(Account.id, sort_by_parameter_order=True),
-                [{**rows.account_row(op.record, op.external_id), "login": login,  # type: ignore[arg-type]
-                  "federated": True, "password_hash": None, "source": self.source,
-                  "fingerprint": op.fingerprint, "created_at": self.now, "updated_at": self.now,
-                  "disappeared_at": None}
-                 for op, login in zip(creates, logins, strict=True)],
-            ).scalars().all()
+            logins = self._logins.allocate(
+                [(op.record.first_name, op.record.last_name) for op in creates]
+            )  # type: ignore[union-attr]
+            ids = (
+                c.execute(
+                    insert(Account).returning(Account.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            **rows.account_row(op.record, op.external_id),
+                            "login": login,  # type: ignore[arg-type]
+                            # Guests sign in with a password they set on activation; everyone else
+                            # comes from an identity federation and never gets one.
+                            "federated": op.record.profile is not Profile.GUEST,  # type: ignore[union-attr]
+                            "password_hash": None,
+                            "source": self.source,
+                            "fingerprint": op.fingerprint,
+                            "created_at": self.now,
+                            "updated_at": self.now,
+                            "disappeared_at": None,
+                        }
+                        for op, login in zip(creates, logins, strict=True)
+                    ],
+                )
+                .scalars()
+                .all()
+            )
             for op, new_id in zip(creates, ids, strict=True):
                 op.account_id = new_id
         if updates:
-            c.execute(
-                update(Account),
-                [{"id": op.account_id, **rows.account_row(op.record, op.external_id),  # type: ignore[arg-type]
-                  "fingerprint": op.fingerprint, "updated_at": self.now, "disappeared_at": None}
-                 for op in updates],
+            bulk_update(
+                c,
+                Account,
+                [
+                    {
+                        "id": op.account_id,
+                        **rows.account_row(op.record, op.external_id),  # type: ignore[arg-type]
+                        "fingerprint": op.fingerprint,
+                        "updated_at": self.now,
+                        "disappeared_at": None,
+                    }
+                    for op in updates
+                ],
             )
             changed = [op.account_id for op in updates]
             for chunk in chunks(changed):
-                for table in (AccountStructure, Function, TeachingAssignment, RelativeLinkRow):
-                    column = table.student_id if table is RelativeLinkRow else table.account_id  # type: ignore[attr-defined]
+                for table, column in (
+                    (AccountStructure, AccountStructure.account_id),
+                    (Function, Function.account_id),
+                    (TeachingAssignment, TeachingAssignment.account_id),
+                    (RelativeLinkRow, RelativeLinkRow.student_id),
+                ):
                     c.execute(delete(table).where(column.in_(chunk)))
                 for member in (ClassMember, GroupMember):
-                    c.execute(delete(member).where(member.account_id.in_(chunk), member.source == "directory"))
+                    c.execute(
+                        delete(member).where(
+                            member.account_id.in_(chunk), member.source == "directory"
+                        )
+                    )
         for chunk in chunks(restores):
-            c.execute(update(Account).where(Account.id.in_(chunk)), {"disappeared_at": None, "updated_at": self.now})
+            c.execute(
+                update(Account).where(Account.id.in_(chunk)),
+                {"disappeared_at": None, "updated_at": self.now},
+            )
         self._insert_links([op for op in ops if op.record is not None])
         for chunk in chunks(deletes):
             c.execute(delete(Account).where(Account.id.in_(chunk)))
@@ -722,9 +998,14 @@ class DirectoryImport:
                 structures.add((account, sid(key), "attachment"))
             for function in record.functions:
                 structures.add((account, sid(function.structure), "function"))
-                functions[account, sid(function.structure), function.code, function.discipline_code] = {
-                    "account_id": account, "structure_id": sid(function.structure), "code": function.code,
-                    "label": function.label, "discipline_code": function.discipline_code,
+                functions[
+                    account, sid(function.structure), function.code, function.discipline_code
+                ] = {
+                    "account_id": account,
+                    "structure_id": sid(function.structure),
+                    "code": function.code,
+                    "label": function.label,
+                    "discipline_code": function.discipline_code,
                     "discipline_label": function.discipline_label,
                 }
             role = "student" if record.profile is Profile.STUDENT else "teacher"
@@ -745,25 +1026,46 @@ class DirectoryImport:
                     teachings.add((account, None, target, teaching.subject))
             for link in record.relatives:
                 relatives[account, self.prefix + link.relative] = {
-                    "student_id": account, "relative_external_id": self.prefix + link.relative,
-                    "relationship": link.relationship.value, "code": link.code,
-                    "financial": link.financial, "legal": link.legal, "in_charge": link.in_charge,
-                    "contact": link.contact, "payer": link.payer,
+                    "student_id": account,
+                    "relative_external_id": self.prefix + link.relative,
+                    "relationship": link.relationship.value,
+                    "code": link.code,
+                    "financial": link.financial,
+                    "legal": link.legal,
+                    "in_charge": link.in_charge,
+                    "contact": link.contact,
+                    "payer": link.payer,
                 }
         c = self.connection
         if structures:
-            c.execute(insert(AccountStructure),
-                      [{"account_id": a, "structure_id": s, "role": r} for a, s, r in sorted(structures)])
+            c.execute(
+                insert(AccountStructure),
+                [{"account_id": a, "structure_id": s, "role": r} for a, s, r in sorted(structures)],
+            )
         if class_members:
-            c.execute(insert(ClassMember), [{"class_id": k, "account_id": a, "role": r, "source": "directory"}
-                                            for k, a, r in sorted(class_members)])
+            c.execute(
+                insert(ClassMember),
+                [
+                    {"class_id": k, "account_id": a, "role": r, "source": "directory"}
+                    for k, a, r in sorted(class_members)
+                ],
+            )
         if group_members:
-            c.execute(insert(GroupMember), [{"group_id": g, "account_id": a, "role": r, "source": "directory"}
-                                            for g, a, r in sorted(group_members)])
+            c.execute(
+                insert(GroupMember),
+                [
+                    {"group_id": g, "account_id": a, "role": r, "source": "directory"}
+                    for g, a, r in sorted(group_members)
+                ],
+            )
         if teachings:
-            c.execute(insert(TeachingAssignment),
-                      [{"account_id": a, "class_id": k, "group_id": g, "subject_code": s}
-                       for a, k, g, s in sorted(teachings, key=repr)])
+            c.execute(
+                insert(TeachingAssignment),
+                [
+                    {"account_id": a, "class_id": k, "group_id": g, "subject_code": s}
+                    for a, k, g, s in sorted(teachings, key=repr)
+                ],
+            )
         if functions:
             c.execute(insert(Function), list(functions.values()))
         if relatives:
@@ -772,12 +1074,16 @@ class DirectoryImport:
     # -- disappearance ------------------------------------------------------------------------
 
     def _covered_ids(self) -> list[int]:
-        return [known.id for key in self.covered if (known := self.structures[key]).id is not None]
+        """Structures a full import speaks for: those of its structure files, else its accounts'."""
+        covered = self.covered if RecordKind.STRUCTURE in self.complete else self.attached
+        return [known.id for key in covered if (known := self.structures[key]).id is not None]
 
     def _scope(self) -> Any:
         condition = Account.source == self.source
         if self.prefix:
-            condition = and_(condition, Account.external_id.startswith(self.prefix, autoescape=True))
+            condition = and_(
+                condition, Account.external_id.startswith(self.prefix, autoescape=True)
+            )
         return condition
 
     def _settle_absent(self, candidates: Iterable[Any], with_structure: bool) -> None:
@@ -789,7 +1095,9 @@ class DirectoryImport:
             if row.external_id in self.seen["person"]:
                 continue
             structure = (
-                self._structure_label(self.structure_by_id.get(row.structure_id)) if with_structure else None
+                self._structure_label(self.structure_by_id.get(row.structure_id))
+                if with_structure
+                else None
             )
             category = CATEGORY_OF_PROFILE[Profile(row.profile)]
             if row.disappeared_at is None:
@@ -814,17 +1122,29 @@ class DirectoryImport:
         covered = self._covered_ids()
         linked_to_covered = exists(
             select(RelativeLinkRow.student_id)
-            .join(AccountStructure, and_(AccountStructure.account_id == RelativeLinkRow.student_id,
-                                         AccountStructure.role == "attachment"))
-            .where(RelativeLinkRow.relative_external_id == Account.external_id,
-                   AccountStructure.structure_id.in_(covered))
+            .join(
+                AccountStructure,
+                and_(
+                    AccountStructure.account_id == RelativeLinkRow.student_id,
+                    AccountStructure.role == "attachment",
+                ),
+            )
+            .where(
+                RelativeLinkRow.relative_external_id == Account.external_id,
+                AccountStructure.structure_id.in_(covered),
+            )
         )
         unlinked = ~exists(
-            select(RelativeLinkRow.student_id).where(RelativeLinkRow.relative_external_id == Account.external_id)
+            select(RelativeLinkRow.student_id).where(
+                RelativeLinkRow.relative_external_id == Account.external_id
+            )
         )
         candidates = self.connection.execute(
-            select(Account.id, Account.external_id, Account.profile, Account.disappeared_at)
-            .where(self._scope(), Account.profile == Profile.RELATIVE.value, or_(linked_to_covered, unlinked))
+            select(Account.id, Account.external_id, Account.profile, Account.disappeared_at).where(
+                self._scope(),
+                Account.profile == Profile.RELATIVE.value,
+                or_(linked_to_covered, unlinked),
+            )
         ).all()
         self._settle_absent(candidates, with_structure=False)
 
@@ -834,7 +1154,7 @@ class DirectoryImport:
             return
         profiles = [
             profile.value
-            for kind in (RecordKind.STUDENT, RecordKind.STAFF)
+            for kind in (RecordKind.STUDENT, RecordKind.STAFF, RecordKind.GUEST)
             if kind in self.complete
             for profile in PROFILES_OF_KIND[kind]
         ]
@@ -845,12 +1165,22 @@ class DirectoryImport:
         for chunk in chunks(covered):
             candidates.extend(
                 self.connection.execute(
-                    select(Account.id, Account.external_id, Account.profile, Account.disappeared_at,
-                           func.min(AccountStructure.structure_id).label("structure_id"))
+                    select(
+                        Account.id,
+                        Account.external_id,
+                        Account.profile,
+                        Account.disappeared_at,
+                        func.min(AccountStructure.structure_id).label("structure_id"),
+                    )
                     .join(AccountStructure, AccountStructure.account_id == Account.id)
-                    .where(self._scope(), Account.profile.in_(profiles),
-                           AccountStructure.structure_id.in_(chunk))
-                    .group_by(Account.id, Account.external_id, Account.profile, Account.disappeared_at)
+                    .where(
+                        self._scope(),
+                        Account.profile.in_(profiles),
+                        AccountStructure.structure_id.in_(chunk),
+                    )
+                    .group_by(
+                        Account.id, Account.external_id, Account.profile, Account.disappeared_at
+                    )
                 ).all()
             )
         unique = {row.id: row for row in candidates}

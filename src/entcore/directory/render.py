@@ -51,10 +51,14 @@ def render_text(report: DirectoryReport, *, per_structure: bool = True) -> str:
         for structure, per in sorted(report.by_structure.items()):
             parts = []
             for category in DIRECTORY_CATEGORIES:
-                counts = per.get(category)
-                if counts is None:
+                found = per.get(category)
+                if found is None:
                     continue
-                changes = [f"{getattr(counts, o)} {OUTCOME_LABELS[o]}" for o in OUTCOMES if getattr(counts, o)]
+                changes = [
+                    f"{getattr(found, o)} {OUTCOME_LABELS[o]}"
+                    for o in OUTCOMES
+                    if getattr(found, o)
+                ]
                 if changes:
                     parts.append(f"{CATEGORY_LABELS[category].lower()} : {', '.join(changes)}")
             lines.append(f"  {structure} — " + " ; ".join(parts))

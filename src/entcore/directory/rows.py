@@ -28,11 +28,9 @@ from entcore.store.schema import (
     AccountStructure,
     ClassMember,
     Function,
-    Group,
     GroupMember,
     Mef,
     RelativeLinkRow,
-    SchoolClass,
     Structure,
     Subject,
     TeachingAssignment,
@@ -63,7 +61,9 @@ def _details(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return details
 
 
-def _from_details(cls: type[Any], details: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+def _from_details(
+    cls: type[Any], details: dict[str, Any], names: tuple[str, ...]
+) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {name: structure_data(details[name], hints[name]) for name in names if name in details}
 
@@ -160,15 +160,24 @@ def load_person(
         teachings.append(Teaching(ref.structure, target, ref.code, assignment.subject_code))
     functions = tuple(
         FunctionAssignment(
-            structures[row.structure_id], row.code, row.label, row.discipline_code,
+            structures[row.structure_id],
+            row.code,
+            row.label,
+            row.discipline_code,
             row.discipline_label,
         )
         for row in connection.execute(select(Function).where(Function.account_id == account_id))
     )
     relatives = tuple(
         RelativeLink(
-            unprefix(row.relative_external_id), Relationship(row.relationship), row.code,
-            row.financial, row.legal, row.in_charge, row.contact, row.payer,
+            unprefix(row.relative_external_id),
+            Relationship(row.relationship),
+            row.code,
+            row.financial,
+            row.legal,
+            row.in_charge,
+            row.contact,
+            row.payer,
         )
         for row in connection.execute(
             select(RelativeLinkRow).where(RelativeLinkRow.student_id == account_id)
@@ -186,16 +195,12 @@ def load_person(
         email=account["email"],
         ine=account["ine"],
         structures=attachments,
-        classes=tuple(
-            classes[cid] for cid, role in class_roles if role == "student"
-        ),
+        classes=tuple(classes[cid] for cid, role in class_roles if role == "student"),
         groups=tuple(groups[gid] for gid, role in group_roles if role == "student"),
         relatives=relatives,
         functions=functions,
         teachings=tuple(teachings),
-        head_teacher_of=tuple(
-            classes[cid] for cid, role in class_roles if role == "head_teacher"
-        ),
+        head_teacher_of=tuple(classes[cid] for cid, role in class_roles if role == "head_teacher"),
         mef=account["mef"],
         **details,
     )
@@ -204,7 +209,11 @@ def load_person(
 def load_structure(connection: Connection, structure_id: int, prefix: str) -> StructureRecord:
     """Rebuild the record a structure was written from."""
     row = connection.execute(select(Structure).where(Structure.id == structure_id)).one()
-    external_id = row.external_id[len(prefix) :] if prefix and row.external_id.startswith(prefix) else row.external_id
+    external_id = (
+        row.external_id[len(prefix) :]
+        if prefix and row.external_id.startswith(prefix)
+        else row.external_id
+    )
     return StructureRecord(
         external_id=external_id,
         name=row.name,
@@ -251,4 +260,3 @@ def _nested_default(field_type: Any) -> Any:
         if attrs.has(candidate):
             return candidate()
     raise ValueError(f"cannot modify a part of a field of type {field_type}")
-

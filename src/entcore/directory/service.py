@@ -35,7 +35,9 @@ class DirectoryService:
         if name is not None:
             if name not in sources:
                 known = ", ".join(sources.names()) or "aucune"
-                raise UnknownFormatError(f"source d'annuaire inconnue : {name} (sources installées : {known})")
+                raise UnknownFormatError(
+                    f"source d'annuaire inconnue : {name} (sources installées : {known})"
+                )
             return sources.get(name)
         for source in sources:
             if all(source.accepts(path) for path in paths):
@@ -112,8 +114,13 @@ class DirectoryService:
                 else:
                     report.id = connection.execute(
                         insert(DirectoryImportRow).returning(DirectoryImportRow.id),
-                        {"source": report.source, "mode": report.mode, "started_at": started,
-                         "finished_at": report.finished_at, "report": report.to_json()},
+                        {
+                            "source": report.source,
+                            "mode": report.mode,
+                            "started_at": started,
+                            "finished_at": report.finished_at,
+                            "report": report.to_json(),
+                        },
                     ).scalar_one()
                     transaction.commit()
             except BaseException:

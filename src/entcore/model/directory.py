@@ -41,11 +41,12 @@ class RecordKind(enum.StrEnum):
     RELATIVE = "relative"
     STUDENT = "student"
     STAFF = "staff"
+    GUEST = "guest"
 
     @property
     def is_person(self) -> bool:
         """True for the kinds that create accounts."""
-        return self in (RecordKind.RELATIVE, RecordKind.STUDENT, RecordKind.STAFF)
+        return self in (RecordKind.RELATIVE, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.GUEST)
 
 
 class ImportMode(enum.StrEnum):

@@ -53,9 +53,8 @@ class Store:
         except ArgumentError as error:
             raise StoreError(f"invalid store URL {url!r}: {error}") from None
         options: dict[str, Any] = {}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = create_engine(parsed, **options)
         except Exception as error:

@@ -196,9 +196,7 @@ class ClassSpace(Base):
     __tablename__ = "class_spaces"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    class_id: Mapped[int] = mapped_column(
-        ForeignKey("classes.id", ondelete="CASCADE"), unique=True
-    )
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str]
     created_at: Mapped[datetime]
 

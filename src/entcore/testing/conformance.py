@@ -32,7 +32,13 @@ from entcore.model.directory import (
     SubjectRecord,
 )
 from entcore.model.timetable import ItemKind, Timetable
-from entcore.protocols import Connector, DirectorySource, FormatContext, SourceContext, TimetableFormat
+from entcore.protocols import (
+    Connector,
+    DirectorySource,
+    FormatContext,
+    SourceContext,
+    TimetableFormat,
+)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _UAI = re.compile(r"^[0-9]{7}[A-Z]$")
@@ -41,7 +47,7 @@ _KIND_OF_RECORD: dict[type, tuple[RecordKind, ...]] = {
     StructureRecord: (RecordKind.STRUCTURE,),
     SubjectRecord: (RecordKind.SUBJECT,),
     MefRecord: (RecordKind.MEF,),
-    PersonRecord: (RecordKind.RELATIVE, RecordKind.STUDENT, RecordKind.STAFF),
+    PersonRecord: (RecordKind.RELATIVE, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.GUEST),
 }
 
 
@@ -78,7 +84,9 @@ class DirectorySourceConformance:
     def source_settings(self) -> Mapping[str, object]:
         return {}
 
-    def _items(self, source: DirectorySource, paths: list[Path], settings: Mapping[str, object]) -> list[Any]:
+    def _items(
+        self, source: DirectorySource, paths: list[Path], settings: Mapping[str, object]
+    ) -> list[Any]:
         feed = source.open(paths, SourceContext(settings))
         try:
             return list(feed)
@@ -90,7 +98,9 @@ class DirectorySourceConformance:
         assert _NAME.match(directory_source.name)
         assert directory_source.label.strip()
 
-    def test_accepts_its_feed(self, directory_source: DirectorySource, feed_paths: list[Path]) -> None:
+    def test_accepts_its_feed(
+        self, directory_source: DirectorySource, feed_paths: list[Path]
+    ) -> None:
         assert all(directory_source.accepts(path) for path in feed_paths)
 
     def test_refuses_foreign_files(self, directory_source: DirectorySource, tmp_path: Path) -> None:
@@ -98,14 +108,23 @@ class DirectorySourceConformance:
             assert not directory_source.accepts(path), path
 
     def test_items_come_in_kind_order(
-        self, directory_source: DirectorySource, feed_paths: list[Path], source_settings: Mapping[str, object]
+        self,
+        directory_source: DirectorySource,
+        feed_paths: list[Path],
+        source_settings: Mapping[str, object],
     ) -> None:
-        kinds = [_ORDER[item.kind] for item in self._items(directory_source, feed_paths, source_settings)
-                 if not isinstance(item, Notice)]
+        kinds = [
+            _ORDER[item.kind]
+            for item in self._items(directory_source, feed_paths, source_settings)
+            if not isinstance(item, Notice)
+        ]
         assert kinds == sorted(kinds)
 
     def test_entries_build_records_of_their_kind(
-        self, directory_source: DirectorySource, feed_paths: list[Path], source_settings: Mapping[str, object]
+        self,
+        directory_source: DirectorySource,
+        feed_paths: list[Path],
+        source_settings: Mapping[str, object],
     ) -> None:
         built = 0
         for item in self._items(directory_source, feed_paths, source_settings):
@@ -115,24 +134,32 @@ class DirectorySourceConformance:
                 try:
                     record: DirectoryRecord = item.build()
                 except RecordError as error:
-                    assert str(error)
+                    reason = str(error)
+                    assert reason, "a rejected entry says why"
                     continue
                 assert item.kind in _KIND_OF_RECORD[type(record)]
                 built += 1
         assert built, "the feed built no record"
 
     def test_fingerprints_are_stable(
-        self, directory_source: DirectorySource, feed_paths: list[Path], source_settings: Mapping[str, object]
+        self,
+        directory_source: DirectorySource,
+        feed_paths: list[Path],
+        source_settings: Mapping[str, object],
     ) -> None:
         def fingerprints() -> list[tuple[str, bytes]]:
-            return [(item.external_id, item.fingerprint)
-                    for item in self._items(directory_source, feed_paths, source_settings)
-                    if isinstance(item, Entry)]
+            return [
+                (item.external_id, item.fingerprint)
+                for item in self._items(directory_source, feed_paths, source_settings)
+                if isinstance(item, Entry)
+            ]
 
         assert fingerprints() == fingerprints()
 
     def test_imports_twice_then_nothing_changes(
-        self, directory_source: DirectorySource, feed_paths: list[Path],
+        self,
+        directory_source: DirectorySource,
+        feed_paths: list[Path],
         entcore_app_factory: Callable[..., Any],
     ) -> None:
         class Plugin:
@@ -169,12 +196,17 @@ class TimetableFormatConformance:
     def test_sniffs_its_sample(self, timetable_format: TimetableFormat, sample_path: Path) -> None:
         assert timetable_format.sniff(sample_path, sample_path.read_bytes()[:65536])
 
-    def test_sniff_refuses_foreign_files(self, timetable_format: TimetableFormat, tmp_path: Path) -> None:
+    def test_sniff_refuses_foreign_files(
+        self, timetable_format: TimetableFormat, tmp_path: Path
+    ) -> None:
         for path in _foreign_files(tmp_path / "foreign"):
             assert not timetable_format.sniff(path, path.read_bytes()[:65536]), path
 
     def test_parses_a_consistent_snapshot(
-        self, timetable_format: TimetableFormat, sample_path: Path, format_settings: Mapping[str, object]
+        self,
+        timetable_format: TimetableFormat,
+        sample_path: Path,
+        format_settings: Mapping[str, object],
     ) -> None:
         snapshot = self._parse(timetable_format, sample_path, format_settings)
         assert snapshot.format == timetable_format.name
@@ -189,8 +221,14 @@ class TimetableFormatConformance:
             ItemKind.ROOM: {r.key for r in snapshot.rooms},
             ItemKind.STUDENT: {s.key for s in snapshot.students},
         }
-        for entities in (snapshot.subjects, snapshot.teachers, snapshot.classes, snapshot.groups,
-                         snapshot.rooms, snapshot.students):
+        for entities in (
+            snapshot.subjects,
+            snapshot.teachers,
+            snapshot.classes,
+            snapshot.groups,
+            snapshot.rooms,
+            snapshot.students,
+        ):
             entity_keys = [entity.key for entity in entities]
             assert len(entity_keys) == len(set(entity_keys)), "keys must be unique per entity type"
         subjects = {s.key for s in snapshot.subjects}
@@ -213,14 +251,20 @@ class TimetableFormatConformance:
                 assert set(service.teachers) <= keys[ItemKind.TEACHER]
 
     def test_parsing_is_deterministic(
-        self, timetable_format: TimetableFormat, sample_path: Path, format_settings: Mapping[str, object]
+        self,
+        timetable_format: TimetableFormat,
+        sample_path: Path,
+        format_settings: Mapping[str, object],
     ) -> None:
         assert self._parse(timetable_format, sample_path, format_settings) == self._parse(
             timetable_format, sample_path, format_settings
         )
 
     def test_truncated_file_is_a_clean_error(
-        self, timetable_format: TimetableFormat, sample_path: Path, format_settings: Mapping[str, object],
+        self,
+        timetable_format: TimetableFormat,
+        sample_path: Path,
+        format_settings: Mapping[str, object],
         tmp_path: Path,
     ) -> None:
         data = sample_path.read_bytes()
@@ -243,7 +287,9 @@ class ConnectorConformance:
         assert _NAME.match(connector.name)
         assert connector.label.strip()
 
-    def test_releases_string_attributes(self, connector: Connector, account: Mapping[str, object]) -> None:
+    def test_releases_string_attributes(
+        self, connector: Connector, account: Mapping[str, object]
+    ) -> None:
         released = connector.release(account)
         assert released, "a connector releases at least one attribute"
         for name, values in released.items():
@@ -251,5 +297,7 @@ class ConnectorConformance:
             assert not isinstance(values, str)
             assert all(isinstance(value, str) for value in values)
 
-    def test_release_is_deterministic(self, connector: Connector, account: Mapping[str, object]) -> None:
+    def test_release_is_deterministic(
+        self, connector: Connector, account: Mapping[str, object]
+    ) -> None:
         assert connector.release(account) == connector.release(account)

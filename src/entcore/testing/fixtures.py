@@ -42,9 +42,7 @@ def entcore_db_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def entcore_app_factory(
-    entcore_db_url: str, tmp_path: Path
-) -> Iterator[Callable[..., Entcore]]:
+def entcore_app_factory(entcore_db_url: str, tmp_path: Path) -> Iterator[Callable[..., Entcore]]:
     """Build applications on the test's store; each holds only the plugins asked for."""
     made: list[Entcore] = []
 
@@ -65,7 +63,11 @@ def entcore_app_factory(
             config_path, environ=environ or {}, overrides={("store", "url"): entcore_db_url}
         )
         app = Entcore(
-            settings, load_entrypoints=entrypoints, plugins=plugins, builtins=builtins, strict=strict
+            settings,
+            load_entrypoints=entrypoints,
+            plugins=plugins,
+            builtins=builtins,
+            strict=strict,
         )
         made.append(app)
         return app

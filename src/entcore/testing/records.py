@@ -26,7 +26,7 @@ _KIND_OF_PROFILE = {
     Profile.RELATIVE: RecordKind.RELATIVE,
     Profile.TEACHER: RecordKind.STAFF,
     Profile.PERSONNEL: RecordKind.STAFF,
-    Profile.GUEST: RecordKind.STAFF,
+    Profile.GUEST: RecordKind.GUEST,
 }
 _ORDER = {kind: index for index, kind in enumerate(RecordKind)}
 _RECORDS = (StructureRecord, SubjectRecord, MefRecord, PersonRecord)
@@ -43,7 +43,9 @@ def kind_of(record: DirectoryRecord) -> RecordKind:
     return _KIND_OF_PROFILE[record.profile]
 
 
-def record_entry(record: DirectoryRecord, file: str = "<records>", line: int | None = None) -> Entry:
+def record_entry(
+    record: DirectoryRecord, file: str = "<records>", line: int | None = None
+) -> Entry:
     """An :class:`~entcore.model.Entry` that builds ``record``; its fingerprint is a digest of its repr."""
     key = record.code if isinstance(record, SubjectRecord | MefRecord) else record.external_id
     fingerprint = hashlib.blake2b(repr(record).encode(), digest_size=16).digest()
@@ -66,11 +68,16 @@ class RecordFeed:
         entries: list[DirectoryItem] = [
             record_entry(item) if isinstance(item, _RECORDS) else item for item in items
         ]
-        self._items = sorted(entries, key=lambda item: -1 if isinstance(item, Notice) else _ORDER[item.kind])
+        self._items = sorted(
+            entries, key=lambda item: -1 if isinstance(item, Notice) else _ORDER[item.kind]
+        )
         self.mode = mode
-        kinds = {item.kind for item in self._items if not isinstance(item, Notice)} | set(complete_kinds)
+        kinds = {item.kind for item in self._items if not isinstance(item, Notice)} | set(
+            complete_kinds
+        )
         self.files = tuple(
-            FeedFile(f"<records:{kind.value}>", kind, mode) for kind in sorted(kinds, key=_ORDER.__getitem__)
+            FeedFile(f"<records:{kind.value}>", kind, mode)
+            for kind in sorted(kinds, key=_ORDER.__getitem__)
         )
         self.closed = False
 

@@ -1,0 +1,1 @@
+"""Test plugins, kept as real modules (registered per test, never installed)."""

@@ -144,6 +144,24 @@ class TimetableRoom:
     name: str
 
 
+@frozen
+class TimetableEquipment:
+    """A piece of equipment booked by courses (EDT ``Materiel``)."""
+
+    key: str
+    name: str
+
+
+@frozen
+class TimetableNotice:
+    """Something the format left out of the snapshot, for the import report."""
+
+    kind: str
+    """A short machine-readable kind, e.g. ``course_skipped``."""
+    message: str
+    """What and why, in French, naming the course or entity."""
+
+
 class MembershipKind(enum.StrEnum):
     """What a student belongs to."""
 
@@ -267,6 +285,7 @@ class Timetable:
     classes: tuple[TimetableClass, ...] = ()
     groups: tuple[TimetableGroup, ...] = ()
     rooms: tuple[TimetableRoom, ...] = ()
+    equipment: tuple[TimetableEquipment, ...] = ()
     students: tuple[TimetableStudent, ...] = ()
     courses: tuple[Course, ...] = ()
     closures: tuple[Closure, ...] = ()
@@ -275,3 +294,5 @@ class Timetable:
     """Explicit alternations; when empty the core derives them from the courses' weeks."""
     services: tuple[TeachingService, ...] | None = field(default=None)
     """Explicit teaching services; when ``None`` the core derives them from the courses."""
+    notices: tuple[TimetableNotice, ...] = ()
+    """What the format had to leave out (a course whose grid places are missing...)."""

@@ -219,6 +219,7 @@ class TimetableFormatConformance:
             ItemKind.PART: {p.key for c in snapshot.classes for p in c.parts},
             ItemKind.GROUP: {g.key for g in snapshot.groups},
             ItemKind.ROOM: {r.key for r in snapshot.rooms},
+            ItemKind.EQUIPMENT: {e.key for e in snapshot.equipment},
             ItemKind.STUDENT: {s.key for s in snapshot.students},
         }
         for entities in (
@@ -227,6 +228,7 @@ class TimetableFormatConformance:
             snapshot.classes,
             snapshot.groups,
             snapshot.rooms,
+            snapshot.equipment,
             snapshot.students,
         ):
             entity_keys = [entity.key for entity in entities]

@@ -1,14 +1,19 @@
-"""Hardened XML parsing for plugins: no network, no DTD, no entity expansion.
+"""Hardened XML parsing for plugins: no network, no DTD, no entity declarations.
 
 Every input file is hostile until parsed.  The parsers made here never fetch a
-DTD or anything else over the network, never read a local file named by the
-document, and refuse documents that declare entities (the "billion laughs"
-family) before parsing them.  Errors become :class:`~entcore.InvalidFileError`
-naming the file and the line.
+DTD or anything else over the network and never resolve an entity.  Before
+parsing, the whole prolog (what precedes the root element: XML declaration,
+comments, processing instructions, DOCTYPE) is screened in whatever encoding
+the first bytes announce, and a DOCTYPE that opens an internal subset — the
+only place entities can be declared — is refused, as is a prolog longer than
+:data:`MAX_PROLOG`.  A plain ``<!DOCTYPE root SYSTEM "x.dtd">`` is accepted and
+ignored.  Errors are :class:`~entcore.InvalidFileError` naming the file and
+the line, in French.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import IO, Any
@@ -26,34 +31,137 @@ SAFE_OPTIONS: dict[str, Any] = {
     "huge_tree": False,
 }
 
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
+#: How much of a document may precede its root element.
+MAX_PROLOG = 1 << 20
+
+_QUOTES = (ord('"'), ord("'"))
+_SPACES = b" \t\r\n"
+_NAME = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z_][A-Za-z0-9_.\-]*)?)")
 
 
-def check_prolog(head: bytes, name: str) -> None:
-    """Refuse a document whose prolog (what precedes the root element) declares entities.
+def _ascii_view(head: bytes) -> bytes:
+    """``head`` re-encoded so that markup characters are single ASCII bytes."""
+    for marks, encoding in (
+        ((b"\xff\xfe\x00\x00", b"<\x00\x00\x00"), "utf-32-le"),
+        ((b"\x00\x00\xfe\xff", b"\x00\x00\x00<"), "utf-32-be"),
+        ((b"\xff\xfe", b"<\x00"), "utf-16-le"),
+        ((b"\xfe\xff", b"\x00<"), "utf-16-be"),
+    ):
+        if head.startswith(marks):
+            width = 4 if "32" in encoding else 2
+            usable = head[: len(head) - len(head) % width]
+            return usable.decode(encoding, errors="replace").lstrip("\ufeff").encode()
+    return head.removeprefix(b"\xef\xbb\xbf")
 
-    ``head`` is the start of the file; it must reach past the DOCTYPE.  Plain
-    ``<!DOCTYPE root SYSTEM "x.dtd">`` declarations are fine (the DTD is never read).
+
+def _unfinished(name: str, complete: bool) -> None:
+    # A prolog cut by the end of the head is hostile unless the head is the whole document.
+    if not complete:
+        raise InvalidFileError(
+            name,
+            f"prologue XML anormalement long (plus de {MAX_PROLOG // 1024} Kio avant la racine)",
+        )
+
+
+def _root_offset(head: bytes, name: str, *, complete: bool) -> int | None:
+    """Where the root element starts in the ASCII view of ``head``, or ``None``.
+
+    ``None`` when the document ends inside its prolog or has text before its
+    root (the XML parser reports those with a line number).
     """
-    # Skip the XML declaration, comments, processing instructions and the DOCTYPE
-    # to find where the root starts; entity declarations can only come before it.
-    text = head
+    text = _ascii_view(head)
+    size = len(text)
     position = 0
     while True:
-        match = _ROOT_START.search(text, position)
-        if match is None:
-            prolog = text
-            break
-        start = match.start()
-        if text.startswith(b"<!", start) or text.startswith(b"<?", start):
-            position = start + 2
-            continue
-        prolog = text[:start]
-        break
-    if _ENTITY_DECLARATION.search(prolog):
-        line = prolog[: _ENTITY_DECLARATION.search(prolog).start()].count(b"\n") + 1  # type: ignore[union-attr]
-        raise InvalidFileError(name, "déclaration d'entités interdite (DTD interne refusée)", line)
+        while position < size and text[position] in _SPACES:
+            position += 1
+        if position >= size:
+            _unfinished(name, complete)
+            return None
+        if text.startswith(b"<?", position):
+            end = text.find(b"?>", position + 2)
+            if end < 0:
+                _unfinished(name, complete)
+                return None
+            position = end + 2
+        elif text.startswith(b"<!--", position):
+            end = text.find(b"-->", position + 4)
+            if end < 0:
+                _unfinished(name, complete)
+                return None
+            position = end + 3
+        elif text.startswith(b"<!", position):
+            cursor = position + 2
+            quote: int | None = None
+            while cursor < size:
+                char = text[cursor]
+                if quote is not None:
+                    if char == quote:
+                        quote = None
+                elif char in _QUOTES:
+                    quote = char
+                elif char == ord("["):
+                    raise InvalidFileError(
+                        name,
+                        "DTD interne refusée : les déclarations d'entités sont interdites",
+                        text.count(b"\n", 0, cursor) + 1,
+                    )
+                elif char == ord(">"):
+                    break
+                cursor += 1
+            else:
+                _unfinished(name, complete)
+                return None
+            position = cursor + 1
+        elif text.startswith(b"<", position):
+            return position
+        else:
+            return None
+
+
+def check_prolog(head: bytes, name: str, *, complete: bool = True) -> None:
+    """Refuse a hostile prolog: an internal DTD subset, or one longer than :data:`MAX_PROLOG`.
+
+    ``head`` is the start of the document (at least :data:`MAX_PROLOG` bytes of
+    it, or all of it); ``complete`` says whether it is the whole document.
+    """
+    _root_offset(head[:MAX_PROLOG], name, complete=complete and len(head) <= MAX_PROLOG)
+
+
+def root_name(head: bytes) -> str | None:
+    """The local name of the root element, read from the start of a document; never raises.
+
+    For sniffing: ``None`` when ``head`` holds no root start tag or a hostile prolog.
+    """
+    try:
+        offset = _root_offset(head, "", complete=True)
+    except InvalidFileError:
+        return None
+    if offset is None:
+        return None
+    match = _NAME.match(_ascii_view(head), offset)
+    return match[1].decode("ascii").rsplit(":", 1)[-1] if match else None
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read from a stream, then the rest of that stream."""
+
+    def __init__(self, prefix: bytes, rest: IO[bytes]):
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def parser(**options: Any) -> etree.XMLParser:
@@ -63,7 +171,7 @@ def parser(**options: Any) -> etree.XMLParser:
 
 def parse_bytes(data: bytes, name: str, **options: Any) -> etree._Element:
     """Parse a whole document held in memory; for small files only."""
-    check_prolog(data[:65536], name)
+    check_prolog(data[: MAX_PROLOG + 1], name, complete=len(data) <= MAX_PROLOG)
     try:
         return etree.fromstring(data, parser(**options))
     except etree.XMLSyntaxError as error:
@@ -80,14 +188,15 @@ def iterparse(
 ) -> Iterator[tuple[str, etree._Element]]:
     """Stream ``(event, element)`` pairs from a binary file object, safely.
 
-    The caller clears elements it has processed so that memory stays flat.
-    Syntax errors, truncation and entity declarations raise
-    :class:`~entcore.InvalidFileError` with the file name and line.
+    The prolog is screened first (:func:`check_prolog`); the caller clears the
+    elements it has processed so that memory stays flat.  Syntax errors,
+    truncation and hostile prologs raise :class:`~entcore.InvalidFileError`
+    with the file name and line.
     """
-    head = source.peek(65536) if hasattr(source, "peek") else b""
-    if head:
-        check_prolog(head[:65536], name)
-    context = etree.iterparse(source, events=events, tag=tag, **{**SAFE_OPTIONS, **options})
+    head = source.read(MAX_PROLOG + 1)
+    check_prolog(head, name, complete=len(head) <= MAX_PROLOG)
+    stream = io.BufferedReader(_Prefixed(head, source), 1 << 16)
+    context = etree.iterparse(stream, events=events, tag=tag, **{**SAFE_OPTIONS, **options})
     try:
         yield from context
     except etree.XMLSyntaxError as error:

@@ -102,9 +102,9 @@ def test_sts_emp_entities() -> None:
 def test_sts_emp_services() -> None:
     """6B's maths service has no teacher (incomplete); the group's English is taught by 3506."""
     assert parse(STS_EMP).services == (
-        TeachingService("061300", ItemKind.CLASS, "6A", ("8949",)),
-        TeachingService("061300", ItemKind.CLASS, "6B", ()),
-        TeachingService("030201", ItemKind.GROUP, "6AB_ANGL", ("3506",)),
+        TeachingService("061300", ItemKind.CLASS, "6A", ("8949",), modality="CG"),
+        TeachingService("061300", ItemKind.CLASS, "6B", (), modality="CG"),
+        TeachingService("030201", ItemKind.GROUP, "6AB_ANGL", ("3506",), modality="CG"),
     )
 
 
@@ -152,7 +152,9 @@ def test_emp_sts_course() -> None:
 def test_emp_sts_services_and_teachers() -> None:
     """The service carries its alternance; the teacher is known by STS id only."""
     timetable = parse(EMP_STS)
-    assert timetable.services == (TeachingService("061300", ItemKind.CLASS, "6A", ("8949",), "H"),)
+    assert timetable.services == (
+        TeachingService("061300", ItemKind.CLASS, "6A", ("8949",), "H", "CG"),
+    )
     (teacher,) = timetable.teachers
     assert (teacher.key, teacher.sts_id, teacher.last_name) == ("8949", "8949", "")
     assert [(s.key, s.national_code) for s in timetable.subjects] == [("061300", "061300")]

@@ -115,7 +115,7 @@ def test_services_by_alternance(write_file: WriteFile) -> None:
 
 
 def test_group_courses_and_modalities(write_file: WriteFile) -> None:
-    """A group's course has a group item; services differing only by modality merge."""
+    """A group's course has a group item; services differing by modality stay apart."""
     structure = (
         '<GROUPES><GROUPE CODE="5AB_ESP"><LIBELLE_LONG>ESPAGNOL</LIBELLE_LONG>'
         '<DIVISIONS_APPARTENANCE><DIVISION_APPARTENANCE CODE="5A"/>'
@@ -129,7 +129,8 @@ def test_group_courses_and_modalities(write_file: WriteFile) -> None:
     )
     timetable = parse(write_file(latin9(emp_sts(structure)), name="x.xml"))
     assert timetable.services == (
-        TeachingService("030602", ItemKind.GROUP, "5AB_ESP", ("100", "101"), "Q1"),
+        TeachingService("030602", ItemKind.GROUP, "5AB_ESP", ("100",), "Q1", "CG"),
+        TeachingService("030602", ItemKind.GROUP, "5AB_ESP", ("101",), "Q1", "TD"),
     )
     (course,) = timetable.courses
     assert (course.day, course.start.isoformat(), course.end.isoformat()) == (

@@ -267,6 +267,8 @@ class TeachingService:
     teachers: tuple[str, ...] = ()
     """Keys of the teachers; empty for an incomplete service."""
     alternation: str | None = None
+    modality: str | None = None
+    """Teaching modality (STS ``CODE_MOD_COURS``: ``CG`` for a general course...)."""
 
 
 @frozen

@@ -71,6 +71,7 @@ class RawService:
     subject: str
     audience: ItemKind
     target: str
+    modality: str | None = None
     teachers: list[RawTeacher] = field(default_factory=list)
 
 
@@ -242,7 +243,9 @@ class _Reader:
                 subject = _attribute(service, "CODE_MATIERE")
                 if not subject:
                     raise self.error(service, "attribut CODE_MATIERE absent")
-                raw = RawService(subject, audience, target)
+                raw = RawService(
+                    subject, audience, target, _attribute(service, "CODE_MOD_COURS") or None
+                )
                 for teachers in _children(service, "ENSEIGNANTS"):
                     for teacher in _children(teachers, "ENSEIGNANT"):
                         ident = _attribute(teacher, "ID")

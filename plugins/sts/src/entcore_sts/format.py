@@ -195,26 +195,27 @@ def _services(raw_services: list[RawService], entities: _Entities) -> tuple[Teac
     A teacher's alternances are those of their courses (none in ``sts_emp``, and
     none for a teacher without courses: the service then has no alternation).
     A ``SERVICE`` without ``ENSEIGNANTS`` is kept with no teacher: an
-    incomplete service.  ``CODE_MOD_COURS`` has no home in the model, so
-    services differing only by it are merged.
+    incomplete service.  Services differing by their ``CODE_MOD_COURS`` stay apart.
     """
-    merged: dict[tuple[str, ItemKind, str, str | None], list[str]] = {}
+    merged: dict[tuple[str, ItemKind, str, str | None, str | None], list[str]] = {}
     for raw in raw_services:
         subject = entities.subject(raw.subject)
         if raw.audience is ItemKind.CLASS:
             entities.division(raw.target)
         if not raw.teachers:
-            merged.setdefault((subject, raw.audience, raw.target, None), [])
+            merged.setdefault((subject, raw.audience, raw.target, None, raw.modality), [])
         for teacher in raw.teachers:
             key = entities.teacher(teacher.ident)
             codes: list[str | None] = [*dict.fromkeys(c.alternation for c in teacher.courses)]
             for code in codes or [None]:
-                teachers = merged.setdefault((subject, raw.audience, raw.target, code), [])
+                teachers = merged.setdefault(
+                    (subject, raw.audience, raw.target, code, raw.modality), []
+                )
                 if key not in teachers:
                     teachers.append(key)
     return tuple(
-        TeachingService(subject, audience, target, tuple(teachers), alternation)
-        for (subject, audience, target, alternation), teachers in merged.items()
+        TeachingService(subject, audience, target, tuple(teachers), alternation, modality)
+        for (subject, audience, target, alternation, modality), teachers in merged.items()
     )
 
 

@@ -203,9 +203,49 @@ def iterparse(
         raise syntax_error(error, name) from None
 
 
+#: libxml2's most frequent messages, in French; others are kept as libxml2 words them.
+_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), french)
+    for pattern, french in (
+        (
+            r"Opening and ending tag mismatch: (\S+) line \d+ and (\S+)",
+            r"balise « \1 » fermée par « \2 »",
+        ),
+        (r"Premature end of data in tag (\S+)", r"fin prématurée du fichier dans la balise « \1 »"),
+        (r"EndTag: '</' not found", "balise fermante introuvable (fichier tronqué ?)"),
+        (r"Extra content at the end of the document", "contenu après la fin du document"),
+        (r"Start tag expected, '<' not found", "balise ouvrante attendue"),
+        (r"Document is empty", "document vide"),
+        (r"no element found", "document vide ou tronqué"),
+        (r"Entity '([^']+)' not defined", r"entité « \1 » non définie"),
+        (r"Couldn't find end of Start Tag (\S+)", r"balise ouvrante « \1 » non terminée"),
+        (r"xmlParseEntityRef: no name", "« & » isolé (il faut écrire &amp;amp;)"),
+        (
+            r"Input is not proper UTF-8.*",
+            "octets invalides pour l'encodage déclaré (UTF-8 par défaut)",
+        ),
+        (r"Unsupported encoding (\S+)", r"encodage non pris en charge : \1"),
+        (r"Char 0x([0-9A-Fa-f]+) out of allowed range", r"caractère interdit (0x\1)"),
+        (r"attributes construct error", "attributs mal formés"),
+        (
+            r"Specification mandates value for attribute (\S+)",
+            r"valeur manquante pour l'attribut « \1 »",
+        ),
+    )
+)
+
+
+def _french(message: str) -> str:
+    for pattern, french in _MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return match.expand(french)
+    return message
+
+
 def syntax_error(error: etree.XMLSyntaxError, name: str) -> InvalidFileError:
-    """The :class:`~entcore.InvalidFileError` for an lxml syntax error."""
+    """The :class:`~entcore.InvalidFileError` for an lxml syntax error, in French when known."""
     line = error.lineno if getattr(error, "lineno", None) else None
     message = str(error.msg if getattr(error, "msg", None) else error)
     message = re.sub(r",? line \d+, column \d+.*$", "", message).strip() or "document tronqué"
-    return InvalidFileError(name, f"XML mal formé : {message}", line)
+    return InvalidFileError(name, f"XML mal formé : {_french(message)}", line)

@@ -24,10 +24,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    exists,
-    func,
     insert,
-    or_,
     select,
     update,
 )
@@ -72,6 +69,18 @@ BATCH_SIZE = 1000
 #: Rows per ``IN (...)`` list: below every backend's bound-parameter limit.
 CHUNK = 900
 
+RELATIVE_COLUMNS = (
+    "student_id",
+    "relative_external_id",
+    "relationship",
+    "code",
+    "financial",
+    "legal",
+    "in_charge",
+    "contact",
+    "payer",
+)
+
 CATEGORY_OF_PROFILE = {
     Profile.STUDENT: "students",
     Profile.RELATIVE: "relatives",
@@ -113,6 +122,25 @@ def bulk_update(connection: Connection, model: Any, values: list[dict[str, Any]]
         statement,
         [{"row_id": row["id"], **{f"new_{name}": row[name] for name in columns}} for row in values],
     )
+
+
+def bulk_insert(
+    connection: Connection, model: Any, columns: tuple[str, ...], values: list[tuple[Any, ...]]
+) -> None:
+    """Insert plain rows (integers, strings, booleans) with one driver-level ``executemany``.
+
+    Link tables get hundreds of thousands of rows from an académie feed; their
+    columns need no type processing, so the statement goes straight to the
+    driver rather than through SQLAlchemy's per-row parameter handling.
+    """
+    if not values:
+        return
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    connection.exec_driver_sql(statement, values)
 
 
 def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -157,6 +185,8 @@ class _Derived:
     touched: set[tuple[str, str]] = field(factory=set)
     relabel: set[tuple[str, str]] = field(factory=set)
     updated: set[tuple[str, str]] = field(factory=set)
+    pending: list[tuple[str, str]] = field(factory=list)
+    """Created by the plan, not yet inserted."""
 
 
 _Item = Entry | Modification | Deletion | Rejection
@@ -556,25 +586,23 @@ class DirectoryImport:
         c = self.connection
         row_of = rows.subject_row if kind is RecordKind.SUBJECT else rows.mef_row
         if creates:
-            new_ids = (
-                c.execute(
-                    insert(table).returning(table.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            **row_of(op.record),
-                            "source": self.source,
-                            "fingerprint": op.fingerprint,  # type: ignore[arg-type]
-                            "created_at": self.now,
-                            "updated_at": self.now,
-                        }
-                        for op in creates
-                    ],
-                )
-                .scalars()
-                .all()
+            # RETURNING the natural key rather than relying on parameter order: SQLite
+            # keeps that order only by running one statement per row.
+            inserted = c.execute(
+                insert(table).returning(table.id, table.code),
+                [
+                    {
+                        **row_of(op.record),  # type: ignore[arg-type]
+                        "source": self.source,
+                        "fingerprint": op.fingerprint,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                    for op in creates
+                ],
             )
-            for op, new_id in zip(creates, new_ids, strict=True):
-                known_map[op.key].id = new_id
+            for new_id, code in inserted:
+                known_map[code].id = new_id
         bulk_update(
             c,
             table,
@@ -594,11 +622,7 @@ class DirectoryImport:
     # -- people -------------------------------------------------------------------------------
 
     def _lookup(self, keys: list[str]) -> dict[str, Any]:
-        attachment = (
-            select(func.min(AccountStructure.structure_id))
-            .where(AccountStructure.account_id == Account.id, AccountStructure.role == "attachment")
-            .scalar_subquery()
-        )
+        """Stored accounts of a batch, by feed key: id, fingerprint, profile, state, structure."""
         found: dict[str, Any] = {}
         for chunk in chunks(keys):
             for row in self.connection.execute(
@@ -608,11 +632,16 @@ class DirectoryImport:
                     Account.fingerprint,
                     Account.profile,
                     Account.disappeared_at,
-                    attachment.label("structure_id"),
+                    Account.structure_id,
                 ).where(Account.external_id.in_(chunk))
             ):
                 found[row.external_id] = row
         return found
+
+    def _account_structure_id(self, record: PersonRecord) -> int | None:
+        """The structure an account is counted in: its first attachment, else its first function's."""
+        key = self._person_structure(record)
+        return self.structures[key].id if key is not None else None
 
     def _check_person(
         self, record: PersonRecord, origin_file: str, entry: str, line: int | None
@@ -635,15 +664,35 @@ class DirectoryImport:
                 category, origin_file, entry, "élève sans établissement de rattachement", line
             )
             return None
-        dropped: set[str] = set()
+        structures = self.structures
+        prefix = self.prefix
+        referenced = {
+            ref.structure
+            for refs in (
+                record.classes,
+                record.groups,
+                record.class_periods,
+                record.functions,
+                record.teachings,
+                record.head_teacher_of,
+                record.mefs,
+            )
+            for ref in refs
+        }
+        dropped = {structure for structure in referenced if prefix + structure not in structures}
+        if not dropped:
+            return record
 
         def known(structure: str) -> bool:
-            if self.prefix + structure in self.structures:
-                return True
-            dropped.add(structure)
-            return False
+            return structure not in dropped
 
-        cleaned = attrs.evolve(
+        self._warn(
+            origin_file,
+            entry,
+            "références ignorées vers des établissements inconnus : " + ", ".join(sorted(dropped)),
+            line,
+        )
+        return attrs.evolve(
             record,
             classes=tuple(ref for ref in record.classes if known(ref.structure)),
             groups=tuple(ref for ref in record.groups if known(ref.structure)),
@@ -653,15 +702,6 @@ class DirectoryImport:
             head_teacher_of=tuple(ref for ref in record.head_teacher_of if known(ref.structure)),
             mefs=tuple(m for m in record.mefs if known(m.structure)),
         )
-        if dropped:
-            self._warn(
-                origin_file,
-                entry,
-                "références ignorées vers des établissements inconnus : "
-                + ", ".join(sorted(dropped)),
-                line,
-            )
-        return cleaned
 
     def _person_structure(self, record: PersonRecord) -> str | None:
         if record.structures:
@@ -689,6 +729,7 @@ class DirectoryImport:
         known = table.get(key)
         if known is None:
             table[key] = _Known(None, label=ref.label)
+            derived.pending.append(key)
             self.report.count(category, "created", self._structure_label(key[0]))
         elif ref.label and ref.label != known.label:
             known.label = ref.label
@@ -833,62 +874,43 @@ class DirectoryImport:
     # -- applying people ----------------------------------------------------------------------
 
     def _ensure_derived(self) -> None:
-        """Insert the classes (with their spaces) and groups planned so far."""
+        """Insert the classes (with their spaces) and groups planned so far, and relabel."""
         c = self.connection
-        new_classes = [(key, known) for key, known in self.classes.items() if known.id is None]
-        if new_classes:
-            ids = (
-                c.execute(
-                    insert(SchoolClass).returning(SchoolClass.id, sort_by_parameter_order=True),
+        for category, table, model in (
+            ("classes", self.classes, SchoolClass),
+            ("groups", self.groups, Group),
+        ):
+            derived = self.derived[category]
+            if derived.pending:
+                by_key = {(self.structures[key[0]].id, key[1]): key for key in derived.pending}
+                inserted = c.execute(
+                    insert(model).returning(model.id, model.structure_id, model.code),
                     [
                         {
-                            "structure_id": self.structures[s].id,
+                            "structure_id": structure_id,
                             "code": code,
-                            "label": known.label,
+                            "label": table[key].label,
                             "created_at": self.now,
+                            **({"kind": "option"} if model is Group else {}),
                         }
-                        for (s, code), known in new_classes
+                        for (structure_id, code), key in by_key.items()
                     ],
                 )
-                .scalars()
-                .all()
-            )
-            for (_, known), new_id in zip(new_classes, ids, strict=True):
-                known.id = new_id
-            c.execute(
-                insert(ClassSpace),
-                [
-                    {
-                        "class_id": known.id,
-                        "name": f"Classe {known.label or code}",
-                        "created_at": self.now,
-                    }
-                    for (_, code), known in new_classes
-                ],
-            )
-        new_groups = [(key, known) for key, known in self.groups.items() if known.id is None]
-        if new_groups:
-            ids = (
-                c.execute(
-                    insert(Group).returning(Group.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "structure_id": self.structures[s].id,
-                            "code": code,
-                            "label": known.label,
-                            "kind": "option",
-                            "created_at": self.now,
-                        }
-                        for (s, code), known in new_groups
-                    ],
-                )
-                .scalars()
-                .all()
-            )
-            for (_, known), new_id in zip(new_groups, ids, strict=True):
-                known.id = new_id
-        for table, model in ((self.classes, SchoolClass), (self.groups, Group)):
-            derived = self.derived["classes" if model is SchoolClass else "groups"]
+                for new_id, structure_id, code in inserted:
+                    table[by_key[structure_id, code]].id = new_id
+                if model is SchoolClass:
+                    c.execute(
+                        insert(ClassSpace),
+                        [
+                            {
+                                "class_id": table[key].id,
+                                "name": f"Classe {table[key].label or key[1]}",
+                                "created_at": self.now,
+                            }
+                            for key in derived.pending
+                        ],
+                    )
+                derived.pending.clear()
             for key in sorted(derived.relabel):
                 known = table[key]
                 c.execute(update(model).where(model.id == known.id), {"label": known.label})
@@ -904,31 +926,29 @@ class DirectoryImport:
             logins = self._logins.allocate(
                 [(op.record.first_name, op.record.last_name) for op in creates]
             )  # type: ignore[union-attr]
-            ids = (
-                c.execute(
-                    insert(Account).returning(Account.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            **rows.account_row(op.record, op.external_id),
-                            "login": login,  # type: ignore[arg-type]
-                            # Guests sign in with a password they set on activation; everyone else
-                            # comes from an identity federation and never gets one.
-                            "federated": op.record.profile is not Profile.GUEST,  # type: ignore[union-attr]
-                            "password_hash": None,
-                            "source": self.source,
-                            "fingerprint": op.fingerprint,
-                            "created_at": self.now,
-                            "updated_at": self.now,
-                            "disappeared_at": None,
-                        }
-                        for op, login in zip(creates, logins, strict=True)
-                    ],
-                )
-                .scalars()
-                .all()
+            inserted = c.execute(
+                insert(Account).returning(Account.id, Account.external_id),
+                [
+                    {
+                        **rows.account_row(op.record, op.external_id),  # type: ignore[arg-type]
+                        "structure_id": self._account_structure_id(op.record),  # type: ignore[arg-type]
+                        "login": login,
+                        # Guests sign in with a password they set on activation; everyone else
+                        # comes from an identity federation and never gets one.
+                        "federated": op.record.profile is not Profile.GUEST,  # type: ignore[union-attr]
+                        "password_hash": None,
+                        "source": self.source,
+                        "fingerprint": op.fingerprint,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        "disappeared_at": None,
+                    }
+                    for op, login in zip(creates, logins, strict=True)
+                ],
             )
-            for op, new_id in zip(creates, ids, strict=True):
-                op.account_id = new_id
+            by_key = {op.external_id: op for op in creates}
+            for new_id, key in inserted:
+                by_key[key].account_id = new_id
         if updates:
             bulk_update(
                 c,
@@ -936,7 +956,8 @@ class DirectoryImport:
                 [
                     {
                         "id": op.account_id,
-                        **rows.account_row(op.record, op.external_id),  # type: ignore[arg-type]
+                        **rows.account_row(op.record, op.external_id),
+                        "structure_id": self._account_structure_id(op.record),  # type: ignore[arg-type]
                         "fingerprint": op.fingerprint,
                         "updated_at": self.now,
                         "disappeared_at": None,
@@ -973,8 +994,8 @@ class DirectoryImport:
         class_members: set[tuple[int, int, str]] = set()
         group_members: set[tuple[int, int, str]] = set()
         teachings: set[tuple[int, int | None, int | None, str | None]] = set()
-        functions: dict[tuple[int, int, str, str], dict[str, Any]] = {}
-        relatives: dict[tuple[int, str], dict[str, Any]] = {}
+        functions: dict[tuple[int, int, str, str], tuple[Any, ...]] = {}
+        relatives: dict[tuple[int, str], tuple[Any, ...]] = {}
 
         def sid(key: str) -> int:
             known = self.structures[self.prefix + key]
@@ -998,16 +1019,15 @@ class DirectoryImport:
                 structures.add((account, sid(key), "attachment"))
             for function in record.functions:
                 structures.add((account, sid(function.structure), "function"))
-                functions[
-                    account, sid(function.structure), function.code, function.discipline_code
-                ] = {
-                    "account_id": account,
-                    "structure_id": sid(function.structure),
-                    "code": function.code,
-                    "label": function.label,
-                    "discipline_code": function.discipline_code,
-                    "discipline_label": function.discipline_label,
-                }
+                structure = sid(function.structure)
+                functions[account, structure, function.code, function.discipline_code] = (
+                    account,
+                    structure,
+                    function.code,
+                    function.label,
+                    function.discipline_code,
+                    function.discipline_label,
+                )
             role = "student" if record.profile is Profile.STUDENT else "teacher"
             for ref in record.classes:
                 class_members.add((cid(ref.structure, ref.code), account, role))
@@ -1025,51 +1045,49 @@ class DirectoryImport:
                     group_members.add((target, account, "teacher"))
                     teachings.add((account, None, target, teaching.subject))
             for link in record.relatives:
-                relatives[account, self.prefix + link.relative] = {
-                    "student_id": account,
-                    "relative_external_id": self.prefix + link.relative,
-                    "relationship": link.relationship.value,
-                    "code": link.code,
-                    "financial": link.financial,
-                    "legal": link.legal,
-                    "in_charge": link.in_charge,
-                    "contact": link.contact,
-                    "payer": link.payer,
-                }
+                relatives[account, self.prefix + link.relative] = (
+                    account,
+                    self.prefix + link.relative,
+                    link.relationship.value,
+                    link.code,
+                    link.financial,
+                    link.legal,
+                    link.in_charge,
+                    link.contact,
+                    link.payer,
+                )
         c = self.connection
-        if structures:
-            c.execute(
-                insert(AccountStructure),
-                [{"account_id": a, "structure_id": s, "role": r} for a, s, r in sorted(structures)],
-            )
-        if class_members:
-            c.execute(
-                insert(ClassMember),
-                [
-                    {"class_id": k, "account_id": a, "role": r, "source": "directory"}
-                    for k, a, r in sorted(class_members)
-                ],
-            )
-        if group_members:
-            c.execute(
-                insert(GroupMember),
-                [
-                    {"group_id": g, "account_id": a, "role": r, "source": "directory"}
-                    for g, a, r in sorted(group_members)
-                ],
-            )
-        if teachings:
-            c.execute(
-                insert(TeachingAssignment),
-                [
-                    {"account_id": a, "class_id": k, "group_id": g, "subject_code": s}
-                    for a, k, g, s in sorted(teachings, key=repr)
-                ],
-            )
-        if functions:
-            c.execute(insert(Function), list(functions.values()))
-        if relatives:
-            c.execute(insert(RelativeLinkRow), list(relatives.values()))
+        bulk_insert(c, AccountStructure, ("account_id", "structure_id", "role"), sorted(structures))
+        bulk_insert(
+            c,
+            ClassMember,
+            ("class_id", "account_id", "role", "source"),
+            [(k, a, r, "directory") for k, a, r in sorted(class_members)],
+        )
+        bulk_insert(
+            c,
+            GroupMember,
+            ("group_id", "account_id", "role", "source"),
+            [(g, a, r, "directory") for g, a, r in sorted(group_members)],
+        )
+        bulk_insert(
+            c,
+            TeachingAssignment,
+            ("account_id", "class_id", "group_id", "subject_code"),
+            sorted(teachings, key=repr),
+        )
+        bulk_insert(
+            c,
+            Function,
+            ("account_id", "structure_id", "code", "label", "discipline_code", "discipline_label"),
+            list(functions.values()),
+        )
+        bulk_insert(
+            c,
+            RelativeLinkRow,
+            RELATIVE_COLUMNS,
+            list(relatives.values()),
+        )
 
     # -- disappearance ------------------------------------------------------------------------
 
@@ -1086,19 +1104,20 @@ class DirectoryImport:
             )
         return condition
 
-    def _settle_absent(self, candidates: Iterable[Any], with_structure: bool) -> None:
-        """Mark absent accounts disappeared; delete those gone longer than the delay."""
+    def _settle_absent(self, candidates: Iterable[Any]) -> None:
+        """Mark absent accounts disappeared; delete those gone longer than the delay.
+
+        ``candidates`` rows carry ``id``, ``external_id``, ``profile``,
+        ``disappeared_at`` and ``structure_id``; they are streamed, never held.
+        """
         disappear: list[int] = []
         remove: list[int] = []
         limit = self.now - self.delete_after
+        seen = self.seen["person"]
         for row in candidates:
-            if row.external_id in self.seen["person"]:
+            if row.external_id in seen:
                 continue
-            structure = (
-                self._structure_label(self.structure_by_id.get(row.structure_id))
-                if with_structure
-                else None
-            )
+            structure = self._structure_label(self.structure_by_id.get(row.structure_id))
             category = CATEGORY_OF_PROFILE[Profile(row.profile)]
             if row.disappeared_at is None:
                 disappear.append(row.id)
@@ -1115,41 +1134,39 @@ class DirectoryImport:
         for chunk in chunks(remove):
             self.connection.execute(delete(Account).where(Account.id.in_(chunk)))
 
+    def _stream(self, statement: Any) -> Iterator[Any]:
+        """Rows of ``statement`` fetched in slices, so that an académie's accounts never sit in memory."""
+        result = self.connection.execution_options(yield_per=2000).execute(statement)
+        yield from result
+
     def _relatives_disappeared(self) -> None:
-        """Relatives absent from a full relatives file, judged on the links as they were before this import."""
+        """Relatives absent from a full relatives file, judged on the links as they were before this import.
+
+        A relative still linked to a student of a structure the import does not
+        cover is kept: another feed speaks for that child.
+        """
         if not (self.full and RecordKind.RELATIVE in self.complete):
             return
-        covered = self._covered_ids()
-        linked_to_covered = exists(
-            select(RelativeLinkRow.student_id)
-            .join(
-                AccountStructure,
-                and_(
-                    AccountStructure.account_id == RelativeLinkRow.student_id,
-                    AccountStructure.role == "attachment",
-                ),
-            )
-            .where(
-                RelativeLinkRow.relative_external_id == Account.external_id,
-                AccountStructure.structure_id.in_(covered),
-            )
+        covered = set(self._covered_ids())
+        elsewhere = (
+            select(RelativeLinkRow.relative_external_id)
+            .join(Account, Account.id == RelativeLinkRow.student_id)
+            .where(Account.structure_id.is_not(None), Account.structure_id.not_in(covered))
         )
-        unlinked = ~exists(
-            select(RelativeLinkRow.student_id).where(
-                RelativeLinkRow.relative_external_id == Account.external_id
-            )
+        protected = set(self.connection.execute(elsewhere).scalars()) if covered else set()
+        candidates = self._stream(
+            select(
+                Account.id,
+                Account.external_id,
+                Account.profile,
+                Account.disappeared_at,
+                Account.structure_id,
+            ).where(self._scope(), Account.profile == Profile.RELATIVE.value)
         )
-        candidates = self.connection.execute(
-            select(Account.id, Account.external_id, Account.profile, Account.disappeared_at).where(
-                self._scope(),
-                Account.profile == Profile.RELATIVE.value,
-                or_(linked_to_covered, unlinked),
-            )
-        ).all()
-        self._settle_absent(candidates, with_structure=False)
+        self._settle_absent(row for row in candidates if row.external_id not in protected)
 
     def _accounts_disappeared(self) -> None:
-        """Students and staff of the covered structures absent from the full files of their kind."""
+        """Students, staff and guests of the covered structures absent from the full files of their kind."""
         if not self.full:
             return
         profiles = [
@@ -1161,30 +1178,25 @@ class DirectoryImport:
         covered = self._covered_ids()
         if not profiles or not covered:
             return
-        candidates: list[Any] = []
-        for chunk in chunks(covered):
-            candidates.extend(
-                self.connection.execute(
-                    select(
-                        Account.id,
-                        Account.external_id,
-                        Account.profile,
-                        Account.disappeared_at,
-                        func.min(AccountStructure.structure_id).label("structure_id"),
-                    )
-                    .join(AccountStructure, AccountStructure.account_id == Account.id)
-                    .where(
-                        self._scope(),
-                        Account.profile.in_(profiles),
-                        AccountStructure.structure_id.in_(chunk),
-                    )
-                    .group_by(
-                        Account.id, Account.external_id, Account.profile, Account.disappeared_at
-                    )
-                ).all()
+        attached = (
+            select(AccountStructure.account_id)
+            .where(AccountStructure.structure_id.in_(covered))
+            .distinct()
+            .subquery()
+        )
+        self._settle_absent(
+            self._stream(
+                select(
+                    Account.id,
+                    Account.external_id,
+                    Account.profile,
+                    Account.disappeared_at,
+                    Account.structure_id,
+                )
+                .join(attached, attached.c.account_id == Account.id)
+                .where(self._scope(), Account.profile.in_(profiles))
             )
-        unique = {row.id: row for row in candidates}
-        self._settle_absent(unique.values(), with_structure=True)
+        )
 
     def _count_unchanged_groups(self) -> None:
         """Existing classes and groups this import referred to (or whose structure it covers) and left alone."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import attrs
 from sqlalchemy import Connection, select
 
-from entcore.model._converter import structure as structure_data
-from entcore.model._converter import unstructure
 from entcore.model.directory import (
+    Address,
+    ClassPeriod,
     ClassRef,
     FunctionAssignment,
     MefRecord,
+    MefRef,
     PersonRecord,
     Profile,
     Relationship,
@@ -36,6 +39,60 @@ from entcore.store.schema import (
     TeachingAssignment,
 )
 
+
+def _address_out(address: Address) -> dict[str, Any]:
+    return {
+        "lines": list(address.lines),
+        "postal_code": address.postal_code,
+        "city": address.city,
+        "country": address.country,
+    }
+
+
+def _address_in(data: dict[str, Any]) -> Address:
+    return Address(tuple(data["lines"]), data["postal_code"], data["city"], data["country"])
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _day_in(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# The ``details`` column holds the record fields that need no column of their own.
+# Encoded by hand rather than through the cattrs converter: this runs for every
+# created or changed account of an académie feed, where a generic converter
+# costs more than the rest of the row (each codec is a pair of inverse functions).
+_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "other_first_names": (list, tuple),
+    "address": (_address_out, _address_in),
+    "home_phone": (_same, _same),
+    "work_phone": (_same, _same),
+    "mobile_phones": (list, tuple),
+    "class_periods": (
+        lambda periods: [[p.structure, p.code, _day(p.start), _day(p.end)] for p in periods],
+        lambda rows: tuple(ClassPeriod(s, c, _day_in(a), _day_in(b)) for s, c, a, b in rows),
+    ),
+    "mefs": (
+        lambda mefs: [[m.structure, m.code, m.label] for m in mefs],
+        lambda rows: tuple(MefRef(*row) for row in rows),
+    ),
+    # Pairs are stored as they are: JSON writes tuples as lists.
+    "extra": (list, lambda rows: tuple((key, value) for key, value in rows)),
+    "contract": (_same, _same),
+    "ministry": (_same, _same),
+    "siret": (_same, _same),
+    "phone": (_same, _same),
+    "email": (_same, _same),
+    "parents": (list, tuple),
+}
+
 #: PersonRecord fields kept whole in the ``details`` JSON column.
 PERSON_DETAILS = (
     "other_first_names",
@@ -48,7 +105,16 @@ PERSON_DETAILS = (
     "extra",
 )
 
-STRUCTURE_DETAILS = ("contract", "ministry", "siret", "address", "phone", "email", "parents")
+STRUCTURE_DETAILS = (
+    "contract",
+    "ministry",
+    "siret",
+    "address",
+    "phone",
+    "email",
+    "parents",
+    "extra",
+)
 
 
 def _details(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -57,15 +123,12 @@ def _details(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
     for name in names:
         value = getattr(record, name)
         if value not in (None, (), ""):
-            details[name] = unstructure(value)
+            details[name] = _CODECS[name][0](value)
     return details
 
 
-def _from_details(
-    cls: type[Any], details: dict[str, Any], names: tuple[str, ...]
-) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {name: structure_data(details[name], hints[name]) for name in names if name in details}
+def _from_details(details: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _CODECS[name][1](details[name]) for name in names if name in details}
 
 
 def structure_row(record: StructureRecord, external_id: str) -> dict[str, Any]:
@@ -183,7 +246,7 @@ def load_person(
             select(RelativeLinkRow).where(RelativeLinkRow.student_id == account_id)
         )
     )
-    details = _from_details(PersonRecord, account["details"] or {}, PERSON_DETAILS)
+    details = _from_details(account["details"] or {}, PERSON_DETAILS)
     return PersonRecord(
         external_id=unprefix(account["external_id"]),
         profile=Profile(account["profile"]),
@@ -220,7 +283,7 @@ def load_structure(connection: Connection, structure_id: int, prefix: str) -> St
         uai=row.uai,
         type=row.type,
         academy=row.academy,
-        **_from_details(StructureRecord, row.details or {}, STRUCTURE_DETAILS),
+        **_from_details(row.details or {}, STRUCTURE_DETAILS),
     )
 
 

@@ -111,6 +111,8 @@ class StructureRecord:
     email: str | None = None
     parents: tuple[str, ...] = ()
     """External ids of the structures this one is functionally attached to."""
+    extra: tuple[tuple[str, str], ...] = ()
+    """Other facts of the feed kept as (name, value) pairs, e.g. the education basin."""
 
 
 @frozen

@@ -149,6 +149,10 @@ class Account(Base):
     email: Mapped[str | None]
     ine: Mapped[str | None]
     mef: Mapped[str | None]
+    structure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("structures.id", ondelete="SET NULL"), index=True
+    )
+    """The structure the account is counted in: its first attachment (a copy, for fast reports)."""
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Facts of the feed kept whole: other first names, address, phones, class periods, MEFs..."""
     federated: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -18,36 +18,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('accounts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('external_id', sa.String(), nullable=False),
-    sa.Column('profile', sa.String(), nullable=False),
-    sa.Column('login', sa.String(), nullable=False),
-    sa.Column('display_name', sa.String(), nullable=False),
-    sa.Column('last_name', sa.String(), nullable=False),
-    sa.Column('first_name', sa.String(), nullable=False),
-    sa.Column('birth_name', sa.String(), nullable=True),
-    sa.Column('birth_date', sa.Date(), nullable=True),
-    sa.Column('title', sa.String(), nullable=True),
-    sa.Column('email', sa.String(), nullable=True),
-    sa.Column('ine', sa.String(), nullable=True),
-    sa.Column('mef', sa.String(), nullable=True),
-    sa.Column('details', sa.JSON(), nullable=False),
-    sa.Column('federated', sa.Boolean(), nullable=False),
-    sa.Column('password_hash', sa.String(), nullable=True),
-    sa.Column('source', sa.String(), nullable=False),
-    sa.Column('fingerprint', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('disappeared_at', sa.DateTime(), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
-    sa.UniqueConstraint('external_id', name=op.f('uq_accounts_external_id')),
-    sa.UniqueConstraint('login', name=op.f('uq_accounts_login'))
-    )
-    with op.batch_alter_table('accounts', schema=None) as batch_op:
-        batch_op.create_index('ix_accounts_disappeared_at', ['disappeared_at'], unique=False)
-        batch_op.create_index('ix_accounts_profile_names', ['profile', 'last_name', 'first_name'], unique=False)
-
     op.create_table('directory_imports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(), nullable=False),
@@ -88,6 +58,39 @@ def upgrade() -> None:
     sa.UniqueConstraint('external_id', name=op.f('uq_structures_external_id')),
     sa.UniqueConstraint('uai', name=op.f('uq_structures_uai'))
     )
+    op.create_table('accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('external_id', sa.String(), nullable=False),
+    sa.Column('profile', sa.String(), nullable=False),
+    sa.Column('login', sa.String(), nullable=False),
+    sa.Column('display_name', sa.String(), nullable=False),
+    sa.Column('last_name', sa.String(), nullable=False),
+    sa.Column('first_name', sa.String(), nullable=False),
+    sa.Column('birth_name', sa.String(), nullable=True),
+    sa.Column('birth_date', sa.Date(), nullable=True),
+    sa.Column('title', sa.String(), nullable=True),
+    sa.Column('email', sa.String(), nullable=True),
+    sa.Column('ine', sa.String(), nullable=True),
+    sa.Column('mef', sa.String(), nullable=True),
+    sa.Column('structure_id', sa.Integer(), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('federated', sa.Boolean(), nullable=False),
+    sa.Column('password_hash', sa.String(), nullable=True),
+    sa.Column('source', sa.String(), nullable=False),
+    sa.Column('fingerprint', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('disappeared_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['structure_id'], ['structures.id'], name=op.f('fk_accounts_structure_id_structures'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
+    sa.UniqueConstraint('external_id', name=op.f('uq_accounts_external_id')),
+    sa.UniqueConstraint('login', name=op.f('uq_accounts_login'))
+    )
+    with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.create_index('ix_accounts_disappeared_at', ['disappeared_at'], unique=False)
+        batch_op.create_index('ix_accounts_profile_names', ['profile', 'last_name', 'first_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_accounts_structure_id'), ['structure_id'], unique=False)
+
     op.create_table('subjects',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(), nullable=False),
@@ -239,12 +242,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_structures_structure_id'))
 
     op.drop_table('account_structures')
-    op.drop_table('subjects')
-    op.drop_table('structures')
-    op.drop_table('mefs')
-    op.drop_table('directory_imports')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_accounts_structure_id'))
         batch_op.drop_index('ix_accounts_profile_names')
         batch_op.drop_index('ix_accounts_disappeared_at')
 
     op.drop_table('accounts')
+    op.drop_table('subjects')
+    op.drop_table('structures')
+    op.drop_table('mefs')
+    op.drop_table('directory_imports')

@@ -1,0 +1,250 @@
+"""Finding the files of an AAF feed in folders, archives and plain file lists.
+
+The rectorat ships ``ficAlimMENESR`` files named
+``<prefix>_<Complet|Delta>_[<date>_]<Category>_<NNNN>.xml``, loose in a folder
+or inside a ``.zip`` / ``.tar.gz`` / ``.tgz`` archive.  :class:`FeedFiles` lists
+the files of such a feed, sorts them in the order the engine needs (by record
+kind, then chunk) and opens them one at a time, reading archives member by
+member so that nothing is extracted to memory or disk.
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING
+
+from entcore import InvalidFileError
+from entcore.model import ImportMode, RecordKind
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+#: File-name category token → record kind.
+CATEGORIES: dict[str, RecordKind] = {
+    "EtabEducNat": RecordKind.STRUCTURE,
+    "MatiereEducNat": RecordKind.SUBJECT,
+    "MefEducNat": RecordKind.MEF,
+    "PersRelEleve": RecordKind.RELATIVE,
+    "Eleve": RecordKind.STUDENT,
+    "PersEducNat": RecordKind.STAFF,
+}
+
+_MODES = {"Complet": ImportMode.FULL, "Delta": ImportMode.DELTA}
+
+# The category must follow an underscore, so that "_Eleve_" never matches the
+# tail of "_PersRelEleve_"; the chunk number has exactly four digits.
+_FILE_NAME = re.compile(
+    r"(?:^|_)(?P<mode>Complet|Delta)_(?:.*_)?"
+    r"(?P<category>EtabEducNat|MatiereEducNat|MefEducNat|PersRelEleve|PersEducNat|Eleve)"
+    r"_(?P<chunk>\d{4})\.(?i:xml)\Z"
+)
+
+_KIND_ORDER = {kind: position for position, kind in enumerate(RecordKind)}
+
+#: How many members of a tar archive :func:`accepts` looks at before giving up.
+_TAR_SNIFF_MEMBERS = 64
+
+# What reading a damaged archive or file can raise besides lxml's own errors.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+)
+
+
+@dataclass(frozen=True)
+class NameInfo:
+    """What a file name says: category token, record kind, mode and chunk."""
+
+    category: str
+    kind: RecordKind
+    mode: ImportMode
+    chunk: int
+
+
+def parse_name(name: str) -> NameInfo | None:
+    """The category, kind, mode and chunk a ``ficAlimMENESR`` file name announces, or ``None``.
+
+    Only the last path component counts, so archive members in sub-folders match too.
+    """
+    match = _FILE_NAME.search(PurePosixPath(name.replace("\\", "/")).name)
+    if match is None:
+        return None
+    category = match["category"]
+    return NameInfo(category, CATEGORIES[category], _MODES[match["mode"]], int(match["chunk"]))
+
+
+def archive_type(path: Path) -> str | None:
+    """``"zip"``, ``"tar"`` or ``None`` according to the archive suffix of ``path``."""
+    lower = path.name.lower()
+    if lower.endswith(".zip"):
+        return "zip"
+    if lower.endswith((".tar.gz", ".tgz", ".tar")):
+        return "tar"
+    return None
+
+
+@dataclass(frozen=True)
+class FeedMember:
+    """One file of the feed, wherever it lives."""
+
+    name: str
+    """The name the user knows: the file name, or ``archive.zip!member.xml``."""
+    info: NameInfo
+    size: int
+    """Uncompressed size in bytes."""
+    container: Path
+    """The file itself, or the archive holding it."""
+    member: str | None = None
+    """The member name inside the archive; ``None`` for a plain file."""
+
+    @property
+    def sort_key(self) -> tuple[int, int, str]:
+        """Record kind first, then chunk, then name."""
+        return (_KIND_ORDER[self.info.kind], self.info.chunk, self.name)
+
+
+class FeedFiles:
+    """The files of a feed, sorted, and the archives they are read from.
+
+    Archives stay open until :meth:`close`; members are opened one at a time.
+    """
+
+    def __init__(self, paths: Sequence[Path]):
+        self._zips: dict[Path, zipfile.ZipFile] = {}
+        self._tars: dict[Path, tarfile.TarFile] = {}
+        self._tar_members: dict[tuple[Path, str], tarfile.TarInfo] = {}
+        members: list[FeedMember] = []
+        try:
+            for path in paths:
+                members.extend(self._collect(Path(path)))
+        except BaseException:
+            self.close()
+            raise
+        members.sort(key=lambda member: member.sort_key)
+        self.members: tuple[FeedMember, ...] = tuple(members)
+
+    def _collect(self, path: Path) -> Iterator[FeedMember]:
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                info = parse_name(child.name)
+                if info is not None and child.is_file():
+                    yield FeedMember(child.name, info, child.stat().st_size, child)
+            return
+        if not path.is_file():
+            raise InvalidFileError(str(path), "fichier ou dossier introuvable")
+        kind = archive_type(path)
+        if kind == "zip":
+            yield from self._collect_zip(path)
+        elif kind == "tar":
+            yield from self._collect_tar(path)
+        else:
+            info = parse_name(path.name)
+            if info is None:
+                raise InvalidFileError(
+                    path.name,
+                    "nom de fichier non reconnu : un fichier AAF se nomme "
+                    "…_Complet|Delta_…_<Catégorie>_<NNNN>.xml, une archive se termine par "
+                    ".zip, .tar.gz ou .tgz",
+                )
+            yield FeedMember(path.name, info, path.stat().st_size, path)
+
+    def _collect_zip(self, path: Path) -> Iterator[FeedMember]:
+        try:
+            archive = zipfile.ZipFile(path)
+        except READ_ERRORS as error:
+            raise InvalidFileError(path.name, f"archive zip illisible : {error}") from None
+        self._zips[path] = archive
+        for entry in archive.infolist():
+            info = parse_name(entry.filename)
+            if info is not None and not entry.is_dir():
+                yield FeedMember(
+                    f"{path.name}!{entry.filename}", info, entry.file_size, path, entry.filename
+                )
+
+    def _collect_tar(self, path: Path) -> Iterator[FeedMember]:
+        # Random-access mode: listing decompresses the archive once without keeping
+        # it; members are then read in record-kind order, which may seek backwards.
+        try:
+            archive = tarfile.open(path, "r:*")  # noqa: SIM115 - kept open until close()
+            entries = archive.getmembers()
+        except READ_ERRORS as error:
+            raise InvalidFileError(path.name, f"archive tar illisible : {error}") from None
+        self._tars[path] = archive
+        for entry in entries:
+            info = parse_name(entry.name)
+            if info is not None and entry.isfile():
+                self._tar_members[(path, entry.name)] = entry
+                yield FeedMember(f"{path.name}!{entry.name}", info, entry.size, path, entry.name)
+
+    @property
+    def total_bytes(self) -> int:
+        """Sum of the uncompressed sizes of the selected files."""
+        return sum(member.size for member in self.members)
+
+    def open(self, member: FeedMember) -> IO[bytes]:
+        """A binary stream over ``member``'s bytes, decompressed on the fly."""
+        try:
+            if member.member is None:
+                return member.container.open("rb")
+            archive = self._zips.get(member.container)
+            if archive is not None:
+                return archive.open(member.member)
+            stream = self._tars[member.container].extractfile(
+                self._tar_members[(member.container, member.member)]
+            )
+        except READ_ERRORS as error:
+            raise InvalidFileError(member.name, f"lecture impossible : {error}") from None
+        if stream is None:
+            raise InvalidFileError(member.name, "membre d'archive illisible")
+        return stream
+
+    def close(self) -> None:
+        """Close the archives (idempotent)."""
+        for archive in self._zips.values():
+            archive.close()
+        for tar in self._tars.values():
+            tar.close()
+        self._zips.clear()
+        self._tars.clear()
+        self._tar_members.clear()
+
+
+def _any_match(names: Iterable[str]) -> bool:
+    return any(parse_name(name) is not None for name in names)
+
+
+def accepts(path: Path) -> bool:
+    """True when ``path`` is a folder, archive or file holding at least one AAF file.
+
+    Cheap: a folder's names, a zip's directory, the first members of a tar archive.
+    Never raises on foreign content.
+    """
+    try:
+        if path.is_dir():
+            return any(child.is_file() for child in path.iterdir() if parse_name(child.name))
+        if not path.is_file():
+            return False
+        kind = archive_type(path)
+        if kind == "zip":
+            with zipfile.ZipFile(path) as archive:
+                return _any_match(archive.namelist())
+        if kind == "tar":
+            # Stream mode: stop at the first matching member instead of listing it all.
+            with tarfile.open(path, "r|*") as archive:
+                for count, entry in enumerate(archive):
+                    if entry.isfile() and parse_name(entry.name) is not None:
+                        return True
+                    if count >= _TAR_SNIFF_MEMBERS:
+                        break
+            return False
+        return parse_name(path.name) is not None
+    except READ_ERRORS:
+        return False

@@ -29,7 +29,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import aaf_feed  # noqa: E402 - lives next to this script
+import aaf_feed
 
 DELTA_DATE = "20250902"
 CATEGORY = {"Eleve": "Eleve", "PersRelEleve": "PersRelEleve", "PersEducNat": "PersEducNat"}
@@ -87,7 +87,7 @@ def phase(name: str, feed: Path, db: str) -> dict[str, Any]:
         result["counts"] = {
             category: {outcome: n for outcome, n in counts.to_json().items() if n}
             for category, counts in report.counts.items()
-            if counts.to_json() != {k: 0 for k in counts.to_json()}
+            if counts.to_json() != dict.fromkeys(counts.to_json(), 0)
         }
         result["errors"] = len(report.errors)
         app.close()

@@ -1,7 +1,7 @@
 """``entcore stats``: integer counts of what the store holds.
 
 Counts are of *active* entities: accounts marked disappeared are counted
-apart under ``disappeared``.  Engines add their keys through :data:`COUNTERS`.
+apart under ``disappeared``.  Each engine contributes a counter to :data:`COUNTERS`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from entcore.model.directory import Profile
 from entcore.store.schema import Account, ClassSpace, Group, Mef, SchoolClass, Structure, Subject
+from entcore.timetable.counters import timetable_counts
 
 if TYPE_CHECKING:
     from entcore.app import Entcore
@@ -49,8 +50,8 @@ def _directory_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-#: Functions adding keys to the stats; later engines append theirs.
-COUNTERS: list[Callable[[Connection], dict[str, int]]] = [_directory_counts]
+#: The counters whose keys make up the stats, one per engine.
+COUNTERS: tuple[Callable[[Connection], dict[str, int]], ...] = (_directory_counts, timetable_counts)
 
 
 def collect_stats(app: Entcore) -> dict[str, int]:

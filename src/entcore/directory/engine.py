@@ -1136,8 +1136,9 @@ class DirectoryImport:
 
     def _stream(self, statement: Any) -> Iterator[Any]:
         """Rows of ``statement`` fetched in slices, so that an académie's accounts never sit in memory."""
-        result = self.connection.execution_options(yield_per=2000).execute(statement)
-        yield from result
+        # On the statement, not the connection: a connection's options would stay set
+        # and put every later statement of the import on a server-side cursor.
+        yield from self.connection.execute(statement.execution_options(yield_per=2000))
 
     def _relatives_disappeared(self) -> None:
         """Relatives absent from a full relatives file, judged on the links as they were before this import.

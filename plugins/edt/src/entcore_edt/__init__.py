@@ -40,6 +40,7 @@ __all__ = [
     "read_export",
 ]
 
+
 @hookimpl
 def entcore_register_settings(registry: SettingsRegistry) -> None:
     """Declare the ``[edt]`` section: ``partner``, ``private_key``, ``accept_clear``."""

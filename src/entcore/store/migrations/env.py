@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import entcore.timetable.tables  # noqa: F401 - registers the timetable tables on the metadata
 from entcore.store.schema import Base
 
 connection = context.config.attributes.get("connection")

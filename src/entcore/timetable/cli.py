@@ -1,0 +1,305 @@
+"""``entcore timetable``: import, validate or cancel, reports, reconciliation, mode, sessions.
+
+:mod:`entcore.cli` imports this module to add the group, so the helpers of
+:mod:`entcore.cli` are imported inside the commands (importing them here would
+be circular).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from entcore.timetable.render import FORMATS
+
+if TYPE_CHECKING:
+    from entcore.app import Entcore
+    from entcore.timetable.report import TimetableReport
+
+
+def _app(obj: Any) -> Entcore:
+    app: Entcore = obj.app()
+    return app
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"date attendue AAAA-MM-JJ, reçu {value!r}", param_hint=option
+        ) from None
+
+
+def _moment(value: str | None) -> date | datetime | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"date attendue AAAA-MM-JJ (ou AAAA-MM-JJTHH:MM), reçu {value!r}", param_hint="--as-of"
+        ) from None
+
+
+def _print_report(report: TimetableReport, as_json: bool) -> None:
+    from entcore.cli import emit_json
+    from entcore.timetable.render import render_text
+
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        click.echo(render_text(report))
+
+
+@click.group()
+def timetable() -> None:
+    """Timetable imports (EDT, UDT, STS-Web) and the cahier de textes."""
+
+
+@timetable.command("import")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--uai", help="UAI of the structure the file is for.")
+@click.option(
+    "--format", "format_name", metavar="NAME", help="Timetable format (default: recognised)."
+)
+@click.option("--as-of", "as_of", metavar="DATE", help="Replay an archived export as of DATE.")
+@click.option("--new-year", is_flag=True, help="Accept a file of a new school year.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Import the demo collège's EDT export (UAI 0749901K), as of 29 August 2025 "
+    "unless --as-of says otherwise.",
+)
+@click.pass_obj
+def import_command(
+    obj: Any,
+    file: Path | None,
+    uai: str | None,
+    format_name: str | None,
+    as_of: str | None,
+    new_year: bool,
+    as_json: bool,
+    demo: bool,
+) -> None:
+    """Preview the import of FILE: print its id and its preliminary report; nothing is applied."""
+    from entcore.cli import errors_as_failures
+
+    if demo:
+        from entcore import demo as demo_data
+
+        file = file or demo_data.edt_export()
+        uai = uai or demo_data.UAI
+        as_of = as_of or demo_data.EDT_AS_OF.isoformat()
+    if file is None or uai is None:
+        raise click.UsageError("give FILE and --uai (or --demo)")
+    moment = _moment(as_of)
+    app = _app(obj)
+    with errors_as_failures():
+        report = app.timetable.import_file(
+            file, uai, format=format_name, as_of=moment, new_year=new_year
+        )
+    if not as_json:
+        click.echo(f"Import n° {report.id} en attente de validation")
+    _print_report(report, as_json)
+
+
+@timetable.command("validate")
+@click.argument("import_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def validate_command(obj: Any, import_id: int, as_json: bool) -> None:
+    """Apply pending import ID."""
+    from entcore.cli import errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        report = app.timetable.validate(import_id)
+    if as_json:
+        _print_report(report, True)
+    else:
+        click.echo(f"Import n° {report.id} validé")
+
+
+@timetable.command("cancel")
+@click.argument("import_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def cancel_command(obj: Any, import_id: int, as_json: bool) -> None:
+    """Discard pending import ID; nothing else changes."""
+    from entcore.cli import errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        report = app.timetable.cancel(import_id)
+    if as_json:
+        _print_report(report, True)
+    else:
+        click.echo(f"Import n° {report.id} annulé")
+
+
+@timetable.command("reports")
+@click.option("--uai", required=True, help="UAI of the structure.")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.pass_obj
+def reports_command(obj: Any, uai: str, as_json: bool) -> None:
+    """List the structure's import reports (Bilans d'import), newest first."""
+    from entcore.cli import emit_json, errors_as_failures
+    from entcore.timetable.expand import PARIS
+
+    app = _app(obj)
+    with errors_as_failures():
+        reports = app.timetable.reports(uai)
+    if as_json:
+        emit_json([report.to_json() for report in reports])
+        return
+    if not reports:
+        click.echo(f"Aucun bilan d'import pour {uai}")
+    statuses = {"pending": "en attente", "validated": "validé", "cancelled": "annulé"}
+    for report in reports:
+        when = f"{report.created_at.astimezone(PARIS):%d/%m/%Y %H:%M}" if report.created_at else "?"
+        click.echo(
+            f"n° {report.id} — {when} — {report.format.upper()} — {report.school_year} — "
+            f"{statuses.get(report.status, report.status)} — {report.file_name}"
+        )
+
+
+@timetable.command("report")
+@click.argument("import_id", metavar="ID", type=int)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.pass_obj
+def report_command(obj: Any, import_id: int, fmt: str) -> None:
+    """Render the report of import ID (Télécharger le bilan)."""
+    from entcore.cli import errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        text = app.timetable.render(import_id, fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@timetable.command("map")
+@click.option("--uai", required=True, help="UAI of the structure.")
+@click.argument("kind", type=click.Choice(["class", "group", "teacher"]))
+@click.argument("source")
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON.")
+@click.pass_obj
+def map_command(obj: Any, uai: str, kind: str, source: str, target: str, as_json: bool) -> None:
+    """Map timetable class, group or teacher SOURCE to directory class, group or login TARGET."""
+    from entcore.cli import emit_json, errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        mapping = app.timetable.map(uai, kind, source, target)
+    if as_json:
+        emit_json(mapping)
+    else:
+        click.echo(f"Rapprochement enregistré : {kind} {mapping['source']} -> {mapping['target']}")
+
+
+@timetable.command("unmap")
+@click.option("--uai", required=True, help="UAI of the structure.")
+@click.argument("kind", type=click.Choice(["class", "group", "teacher"]))
+@click.argument("source")
+@click.pass_obj
+def unmap_command(obj: Any, uai: str, kind: str, source: str) -> None:
+    """Remove the mapping of timetable class, group or teacher SOURCE."""
+    from entcore.cli import errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        app.timetable.unmap(uai, kind, source)
+    click.echo(f"Rapprochement supprimé : {kind} {source}")
+
+
+@timetable.command("mappings")
+@click.option("--uai", required=True, help="UAI of the structure.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def mappings_command(obj: Any, uai: str, as_json: bool) -> None:
+    """List the structure's mappings (Rapprochements)."""
+    from entcore.cli import emit_json, errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        mappings = app.timetable.mappings(uai)
+    if as_json:
+        emit_json(mappings)
+        return
+    if not mappings:
+        click.echo(f"Aucun rapprochement pour {uai}")
+    for mapping in mappings:
+        click.echo(f"{mapping['kind']}\t{mapping['source']} -> {mapping['target']}")
+
+
+@timetable.command("mode")
+@click.option("--uai", required=True, help="UAI of the structure.")
+@click.argument("mode", required=False, type=click.Choice(["timetable", "directory"]))
+@click.pass_obj
+def mode_command(obj: Any, uai: str, mode: str | None) -> None:
+    """Show or set the piloting mode: timetable (imports populate classes and groups) or directory."""
+    from entcore.cli import errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        if mode is not None:
+            app.timetable.set_mode(uai, mode)
+        current = app.timetable.mode(uai)
+    click.echo(f"{uai} : mode de pilotage {current}")
+
+
+@timetable.command("sessions")
+@click.option("--uai", required=True, help="UAI of the structure.")
+@click.option("--class", "class_code", metavar="CODE", help="Only the sessions of this class.")
+@click.option("--group", "group_code", metavar="CODE", help="Only the sessions of this group.")
+@click.option("--teacher", metavar="LOGIN", help="Only the sessions of this teacher.")
+@click.option("--from", "start", metavar="DATE", help="First day (AAAA-MM-JJ).")
+@click.option("--to", "end", metavar="DATE", help="Last day (AAAA-MM-JJ).")
+@click.option("--deleted", is_flag=True, help="Include soft-deleted sessions.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def sessions_command(
+    obj: Any,
+    uai: str,
+    class_code: str | None,
+    group_code: str | None,
+    teacher: str | None,
+    start: str | None,
+    end: str | None,
+    deleted: bool,
+    as_json: bool,
+) -> None:
+    """List the sessions of the cahier de textes."""
+    from entcore.cli import emit_json, errors_as_failures
+
+    if sum(x is not None for x in (class_code, group_code, teacher)) > 1:
+        raise click.UsageError("give at most one of --class, --group and --teacher")
+    first, last = _day(start, "--from"), _day(end, "--to")
+    app = _app(obj)
+    with errors_as_failures():
+        sessions = app.timetable.sessions(
+            uai,
+            class_code=class_code,
+            group_code=group_code,
+            teacher=teacher,
+            start=first,
+            end=last,
+            include_deleted=deleted,
+        )
+    if as_json:
+        emit_json(sessions)
+        return
+    for session in sessions:
+        audience = ", ".join(session["groups"] or session["classes"])
+        click.echo(
+            f"{session['start'][:16].replace('T', ' ')}–{session['end'][11:16]}  "
+            f"{session['subject'] or '?':<8} {audience:<20} {', '.join(session['teachers']):<30} "
+            f"{', '.join(session['rooms'])}  {session['status']}"
+        )

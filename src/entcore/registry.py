@@ -38,7 +38,8 @@ class Owner:
 class Registry(Generic[T]):
     """Named objects of one kind, in registration order."""
 
-    def __init__(self, kind: str, protocol: type[Any]):
+    def __init__(self, kind: str, protocol: Any):
+        # Any: to mypy a Protocol class is no concrete type[...], yet isinstance needs it.
         self.kind = kind
         self._protocol = protocol
         self._items: dict[str, tuple[T, Owner]] = {}

@@ -54,9 +54,9 @@ def entcore_register_connectors(registry):
     registry.add(Hello())
 '''
 
-BROKEN = '''\
+BROKEN = """\
 raise RuntimeError("this plugin cannot be imported")
-'''
+"""
 
 
 def project(root: Path, name: str, version: str, entry: str, source: str) -> Path:
@@ -77,7 +77,9 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("venv")
     venv.EnvBuilder(with_pip=True).create(folder)
     python = folder / "bin" / "python"
-    purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=folder)
+    purelib = run(
+        python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=folder
+    )
     # addsitedir (not a plain path line) so that the parent's own .pth files, such as an
     # editable install of entcore, are processed too.
     parents = [path for path in site.getsitepackages() if Path(path).is_dir()]
@@ -87,20 +89,39 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(python), *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
 
 
 def pip_install(python: Path, folder: Path) -> None:
-    result = run(python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(folder),
-                 cwd=folder)
+    result = run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-build-isolation",
+        str(folder),
+        cwd=folder,
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_installed_plugin_is_listed_and_usable(environment: Path, tmp_path: Path) -> None:
     """A distribution built in its own folder shows in `entcore plugins --json` and works."""
     pip_install(environment, project(tmp_path, "entcore-hello", "1.4.2", "hello", HELLO))
-    result = run(environment, "-m", "entcore", "--db", f"sqlite:///{tmp_path / 'e.db'}", "plugins", "--json",
-                 cwd=tmp_path)
+    result = run(
+        environment,
+        "-m",
+        "entcore",
+        "--db",
+        f"sqlite:///{tmp_path / 'e.db'}",
+        "plugins",
+        "--json",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     listing = {entry["name"]: entry for entry in json.loads(result.stdout)}
     hello = listing["entcore-hello"]
@@ -109,7 +130,7 @@ def test_installed_plugin_is_listed_and_usable(environment: Path, tmp_path: Path
     assert hello["provides"] == {"connectors": ["hello"]}
     code = textwrap.dedent(f"""
         from entcore import Entcore
-        app = Entcore(db_url="sqlite:///{tmp_path / 'api.db'}")
+        app = Entcore(db_url="sqlite:///{tmp_path / "api.db"}")
         connector = app.plugins.connectors().get("hello")
         print(connector.release({{"login": "lea.dupont"}})["uid"][0])
     """)
@@ -128,7 +149,9 @@ def test_broken_plugin_is_reported_not_fatal(environment: Path, tmp_path: Path) 
         broken = {entry["name"]: entry for entry in json.loads(listed.stdout)}["entcore-broken"]
         assert "RuntimeError: this plugin cannot be imported" in broken["error"]
         assert broken["version"] == "0.0.1"
-        failed = run(environment, "-m", "entcore", "--db", db, "directory", "import", "--demo", cwd=tmp_path)
+        failed = run(
+            environment, "-m", "entcore", "--db", db, "directory", "import", "--demo", cwd=tmp_path
+        )
         assert failed.returncode == 1
         lines = failed.stderr.strip().splitlines()
         assert len(lines) == 1 and "entcore-broken 0.0.1" in lines[0], failed.stderr

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.aaf.conftest import FIXTURES
 
 import entcore
 from entcore.model import (
@@ -41,6 +40,7 @@ from entcore.model import (
 )
 from entcore.plugins.aaf import AafSource
 from entcore.protocols import DirectoryFeed, DirectorySource, SourceContext
+from tests.aaf.conftest import FIXTURES
 
 Reader = Callable[..., list[DirectoryItem]]
 Records = Callable[[list[DirectoryItem]], dict[str, DirectoryRecord]]

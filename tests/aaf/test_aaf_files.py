@@ -8,13 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.aaf.conftest import FIXTURES
 
 from entcore import InvalidFileError
 from entcore.model import ImportMode, RecordKind
 from entcore.plugins.aaf import AafSource
 from entcore.plugins.aaf.files import FeedFiles, accepts, parse_name
 from entcore.protocols import SourceContext
+from tests.aaf.conftest import FIXTURES
 
 
 @pytest.mark.parametrize(

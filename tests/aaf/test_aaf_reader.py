@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.aaf.conftest import FIXTURES, add_request, document
 
 from entcore import InvalidFileError
 from entcore.model import DirectoryItem, Entry
 from entcore.plugins.aaf.entities import EntityDecoder
 from entcore.plugins.aaf.reader import Document
+from tests.aaf.conftest import FIXTURES, add_request, document
 
 Reader = Callable[..., list[DirectoryItem]]
 Writer = Callable[[str, str | bytes], Path]

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tests.aaf.conftest import add_request, document
 
 from entcore.model import (
     Address,
@@ -26,6 +25,7 @@ from entcore.model import (
 )
 from entcore.plugins.aaf.reader import Request
 from entcore.plugins.aaf.translate import FileTranslator
+from tests.aaf.conftest import add_request, document
 
 Reader = Callable[..., list[DirectoryItem]]
 Writer = Callable[[str, str | bytes], Path]

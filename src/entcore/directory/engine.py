@@ -161,10 +161,10 @@ class _Known:
 
 @define
 class _PersonOp:
-    action: str  # "create" | "update" | "restore"
+    action: str  # "create" | "update"
     external_id: str
     fingerprint: bytes
-    record: PersonRecord | None = None
+    record: PersonRecord
     account_id: int | None = None
 
 
@@ -584,7 +584,6 @@ class DirectoryImport:
         if self.dry_run:
             return
         c = self.connection
-        row_of = rows.subject_row if kind is RecordKind.SUBJECT else rows.mef_row
         if creates:
             # RETURNING the natural key rather than relying on parameter order: SQLite
             # keeps that order only by running one statement per row.
@@ -592,7 +591,7 @@ class DirectoryImport:
                 insert(table).returning(table.id, table.code),
                 [
                     {
-                        **row_of(op.record),  # type: ignore[arg-type]
+                        **rows.nomenclature_row(op.record),
                         "source": self.source,
                         "fingerprint": op.fingerprint,
                         "created_at": self.now,
@@ -609,8 +608,8 @@ class DirectoryImport:
             [
                 {
                     "id": op.id,
-                    **row_of(op.record),
-                    "fingerprint": op.fingerprint,  # type: ignore[arg-type]
+                    **rows.nomenclature_row(op.record),
+                    "fingerprint": op.fingerprint,
                     "updated_at": self.now,
                 }
                 for op in updates
@@ -742,6 +741,7 @@ class DirectoryImport:
         keys = [self.prefix + item.external_id for item in items if not isinstance(item, Rejection)]
         existing = self._lookup(keys)
         ops: list[_PersonOp] = []
+        restores: list[int] = []
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
@@ -781,7 +781,7 @@ class DirectoryImport:
             if isinstance(item, Entry):
                 if row is not None and row.fingerprint == item.fingerprint:
                     if row.disappeared_at is not None:
-                        ops.append(_PersonOp("restore", key, item.fingerprint, account_id=row.id))
+                        restores.append(row.id)
                         self.report.count(category, "restored", stored_structure)
                     else:
                         self.report.count(category, "unchanged", stored_structure)
@@ -850,7 +850,7 @@ class DirectoryImport:
                     category, "restored" if row.disappeared_at else "updated", structure
                 )
         if not self.dry_run:
-            self._apply_people(ops, deletes)
+            self._apply_people(ops, restores, deletes)
 
     def _stored_person(self, account_id: int) -> PersonRecord:
         if self._reverse is None:
@@ -916,26 +916,25 @@ class DirectoryImport:
                 c.execute(update(model).where(model.id == known.id), {"label": known.label})
             derived.relabel.clear()
 
-    def _apply_people(self, ops: list[_PersonOp], deletes: list[int]) -> None:
+    def _apply_people(self, ops: list[_PersonOp], restores: list[int], deletes: list[int]) -> None:
         c = self.connection
         self._ensure_derived()
         creates = [op for op in ops if op.action == "create"]
         updates = [op for op in ops if op.action == "update"]
-        restores = [op.account_id for op in ops if op.action == "restore"]
         if creates:
             logins = self._logins.allocate(
                 [(op.record.first_name, op.record.last_name) for op in creates]
-            )  # type: ignore[union-attr]
+            )
             inserted = c.execute(
                 insert(Account).returning(Account.id, Account.external_id),
                 [
                     {
-                        **rows.account_row(op.record, op.external_id),  # type: ignore[arg-type]
-                        "structure_id": self._account_structure_id(op.record),  # type: ignore[arg-type]
+                        **rows.account_row(op.record, op.external_id),
+                        "structure_id": self._account_structure_id(op.record),
                         "login": login,
                         # Guests sign in with a password they set on activation; everyone else
                         # comes from an identity federation and never gets one.
-                        "federated": op.record.profile is not Profile.GUEST,  # type: ignore[union-attr]
+                        "federated": op.record.profile is not Profile.GUEST,
                         "password_hash": None,
                         "source": self.source,
                         "fingerprint": op.fingerprint,
@@ -957,7 +956,7 @@ class DirectoryImport:
                     {
                         "id": op.account_id,
                         **rows.account_row(op.record, op.external_id),
-                        "structure_id": self._account_structure_id(op.record),  # type: ignore[arg-type]
+                        "structure_id": self._account_structure_id(op.record),
                         "fingerprint": op.fingerprint,
                         "updated_at": self.now,
                         "disappeared_at": None,
@@ -985,7 +984,7 @@ class DirectoryImport:
                 update(Account).where(Account.id.in_(chunk)),
                 {"disappeared_at": None, "updated_at": self.now},
             )
-        self._insert_links([op for op in ops if op.record is not None])
+        self._insert_links(ops)
         for chunk in chunks(deletes):
             c.execute(delete(Account).where(Account.id.in_(chunk)))
 

@@ -158,6 +158,15 @@ def mef_row(record: MefRecord) -> dict[str, Any]:
     }
 
 
+def nomenclature_row(record: object) -> dict[str, Any]:
+    """Column values of a subject or a MEF."""
+    if isinstance(record, SubjectRecord):
+        return subject_row(record)
+    if isinstance(record, MefRecord):
+        return mef_row(record)
+    raise TypeError(f"not a subject nor a MEF: {record!r}")
+
+
 def account_row(record: PersonRecord, external_id: str) -> dict[str, Any]:
     """Column values of an account, except login, id and timestamps."""
     return {

@@ -39,6 +39,7 @@ from entcore.model.directory import (
     ImportMode,
     Modification,
     Notice,
+    Origin,
     PersonRecord,
     Profile,
     RecordError,
@@ -301,7 +302,7 @@ class DirectoryImport:
         relatives_done = False
         for item in self.feed:
             if isinstance(item, Notice):
-                self._warn(item.origin.file, item.origin.entry_id, item.message, item.origin.line)
+                self._warn(item.origin, item.message)
                 continue
             if batch is not None and (
                 batch.kind is not item.kind or len(batch.items) >= BATCH_SIZE
@@ -333,19 +334,13 @@ class DirectoryImport:
     # -- report helpers -----------------------------------------------------------------------
 
     def _reject(
-        self,
-        category: str,
-        file: str,
-        entry: str,
-        reason: str,
-        line: int | None,
-        structure: str | None = None,
+        self, category: str, origin: Origin, reason: str, structure: str | None = None
     ) -> None:
         self.report.count(category, "rejected", structure)
-        self.report.errors.append(ReportError(file, entry, reason, line))
+        self.report.errors.append(ReportError(origin.file, origin.entry_id, reason, origin.line))
 
-    def _warn(self, file: str, entry: str, message: str, line: int | None) -> None:
-        self.report.warnings.append(ReportError(file, entry, message, line))
+    def _warn(self, origin: Origin, message: str) -> None:
+        self.report.warnings.append(ReportError(origin.file, origin.entry_id, message, origin.line))
 
     def _first_time(
         self, namespace: str, key: str, category: str, item: Entry | Modification | Deletion
@@ -353,11 +348,7 @@ class DirectoryImport:
         seen = self.seen[namespace]
         if key in seen:
             self._reject(
-                category,
-                item.origin.file,
-                item.origin.entry_id,
-                "entrée en double dans l'import (déjà lue plus haut)",
-                item.origin.line,
+                category, item.origin, "entrée en double dans l'import (déjà lue plus haut)"
             )
             return False
         seen.add(key)
@@ -375,13 +366,7 @@ class DirectoryImport:
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
-                self._reject(
-                    "structures",
-                    item.origin.file,
-                    item.origin.entry_id,
-                    item.reason,
-                    item.origin.line,
-                )
+                self._reject("structures", item.origin, item.reason)
                 continue
             key = self.prefix + item.external_id
             if not self._first_time("structure", key, "structures", item):
@@ -390,11 +375,7 @@ class DirectoryImport:
                 known = self.structures.get(key)
                 if known is None or known.id is None:
                     self._reject(
-                        "structures",
-                        item.origin.file,
-                        item.origin.entry_id,
-                        "suppression d'un établissement inconnu",
-                        item.origin.line,
+                        "structures", item.origin, "suppression d'un établissement inconnu"
                     )
                     continue
                 deletes.append(known.id)
@@ -409,24 +390,14 @@ class DirectoryImport:
                 try:
                     record = item.build()
                 except RecordError as error:
-                    self._reject(
-                        "structures",
-                        item.origin.file,
-                        item.origin.entry_id,
-                        str(error),
-                        item.origin.line,
-                    )
+                    self._reject("structures", item.origin, str(error))
                     continue
                 fingerprint = item.fingerprint
             else:  # Modification
                 known = self.structures.get(key)
                 if known is None or known.id is None:
                     self._reject(
-                        "structures",
-                        item.origin.file,
-                        item.origin.entry_id,
-                        "modification d'un établissement inconnu",
-                        item.origin.line,
+                        "structures", item.origin, "modification d'un établissement inconnu"
                     )
                     continue
                 record = rows.evolve(
@@ -439,10 +410,8 @@ class DirectoryImport:
                 if old_key in self.seen["structure"]:
                     self._reject(
                         "structures",
-                        item.origin.file,
-                        item.origin.entry_id,
+                        item.origin,
                         f"UAI {record.uai} déjà porté par l'établissement {old_key}",
-                        item.origin.line,
                     )
                     continue
                 # The same school under a new key: match it on its UAI and adopt the new key.
@@ -523,9 +492,7 @@ class DirectoryImport:
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
-                self._reject(
-                    category, item.origin.file, item.origin.entry_id, item.reason, item.origin.line
-                )
+                self._reject(category, item.origin, item.reason)
                 continue
             key: str = item.external_id
             if not self._first_time(namespace, key, category, item):
@@ -533,13 +500,7 @@ class DirectoryImport:
             known = known_map.get(key)
             if isinstance(item, Deletion):
                 if known is None or known.id is None:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        "suppression d'une entrée inconnue",
-                        item.origin.line,
-                    )
+                    self._reject(category, item.origin, "suppression d'une entrée inconnue")
                     continue
                 deletes.append(known.id)
                 self.report.count(category, "deleted")
@@ -551,24 +512,12 @@ class DirectoryImport:
                 try:
                     record = item.build()
                 except RecordError as error:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        str(error),
-                        item.origin.line,
-                    )
+                    self._reject(category, item.origin, str(error))
                     continue
                 fingerprint = item.fingerprint
             else:
                 if known is None or known.id is None:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        "modification d'une entrée inconnue",
-                        item.origin.line,
-                    )
+                    self._reject(category, item.origin, "modification d'une entrée inconnue")
                     continue
                 loader = rows.load_subject if kind is RecordKind.SUBJECT else rows.load_mef
                 record = rows.evolve(loader(self.connection, key), item.changes)
@@ -642,26 +591,17 @@ class DirectoryImport:
         key = self._person_structure(record)
         return self.structures[key].id if key is not None else None
 
-    def _check_person(
-        self, record: PersonRecord, origin_file: str, entry: str, line: int | None
-    ) -> PersonRecord | None:
+    def _check_person(self, record: PersonRecord, origin: Origin) -> PersonRecord | None:
         """``record`` with references to unknown structures dropped, or ``None`` when it must be rejected."""
         category = CATEGORY_OF_PROFILE[record.profile]
         attachments = [self.prefix + key for key in record.structures]
         unknown = [key for key in attachments if key not in self.structures]
         if unknown:
-            self._reject(
-                category,
-                origin_file,
-                entry,
-                f"établissement de rattachement inconnu : {', '.join(k[len(self.prefix) :] for k in unknown)}",
-                line,
-            )
+            names = ", ".join(key[len(self.prefix) :] for key in unknown)
+            self._reject(category, origin, f"établissement de rattachement inconnu : {names}")
             return None
         if record.profile is Profile.STUDENT and not attachments:
-            self._reject(
-                category, origin_file, entry, "élève sans établissement de rattachement", line
-            )
+            self._reject(category, origin, "élève sans établissement de rattachement")
             return None
         structures = self.structures
         prefix = self.prefix
@@ -686,10 +626,8 @@ class DirectoryImport:
             return structure not in dropped
 
         self._warn(
-            origin_file,
-            entry,
+            origin,
             "références ignorées vers des établissements inconnus : " + ", ".join(sorted(dropped)),
-            line,
         )
         return attrs.evolve(
             record,
@@ -745,13 +683,7 @@ class DirectoryImport:
         deletes: list[int] = []
         for item in items:
             if isinstance(item, Rejection):
-                self._reject(
-                    CATEGORY_OF_KIND[kind],
-                    item.origin.file,
-                    item.origin.entry_id,
-                    item.reason,
-                    item.origin.line,
-                )
+                self._reject(CATEGORY_OF_KIND[kind], item.origin, item.reason)
                 continue
             key = self.prefix + item.external_id
             row = existing.get(key)
@@ -767,13 +699,7 @@ class DirectoryImport:
             stored_structure = self._structure_label(stored_key)
             if isinstance(item, Deletion):
                 if row is None:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        "suppression d'un compte inconnu",
-                        item.origin.line,
-                    )
+                    self._reject(category, item.origin, "suppression d'un compte inconnu")
                     continue
                 deletes.append(row.id)
                 self.report.count(category, "deleted", stored_structure)
@@ -789,52 +715,25 @@ class DirectoryImport:
                 try:
                     built = item.build()
                 except RecordError as error:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        str(error),
-                        item.origin.line,
-                        stored_structure,
-                    )
+                    self._reject(category, item.origin, str(error), stored_structure)
                     continue
                 fingerprint = item.fingerprint
             else:  # Modification
                 if row is None:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        "modification d'un compte inconnu",
-                        item.origin.line,
-                    )
+                    self._reject(category, item.origin, "modification d'un compte inconnu")
                     continue
                 try:
                     built = rows.evolve(self._stored_person(row.id), item.changes)
                 except (TypeError, ValueError) as error:
-                    self._reject(
-                        category,
-                        item.origin.file,
-                        item.origin.entry_id,
-                        f"modification invalide : {error}",
-                        item.origin.line,
-                    )
+                    self._reject(category, item.origin, f"modification invalide : {error}")
                     continue
                 fingerprint = _derive(row.fingerprint, item.changes)
             if not isinstance(built, PersonRecord) or built.profile not in PROFILES_OF_KIND.get(
                 kind, ()
             ):
-                self._reject(
-                    category,
-                    item.origin.file,
-                    item.origin.entry_id,
-                    "entrée d'un type inattendu pour ce fichier",
-                    item.origin.line,
-                )
+                self._reject(category, item.origin, "entrée d'un type inattendu pour ce fichier")
                 continue
-            record = self._check_person(
-                built, item.origin.file, item.origin.entry_id, item.origin.line
-            )
+            record = self._check_person(built, item.origin)
             if record is None:
                 continue
             self._plan_derived(record)

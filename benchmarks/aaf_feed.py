@@ -14,6 +14,9 @@ so memory does not depend on ``entries``; the same seed gives the same bytes.
 clearing as it goes.  An import of an unchanged feed cannot be cheaper.
 
 Run ``python benchmarks/aaf_feed.py TARGET_DIR ENTRIES [--seed N] [--chunk-size N]``.
+``--measure`` then times the floor and the AAF source; ``--phase`` times one of
+them on the feed already in ``TARGET_DIR``, so that each phase can run in its own
+process and report its own peak memory.
 """
 
 from __future__ import annotations
@@ -758,6 +761,23 @@ def plugin_pass(paths: Sequence[Path], build: bool = False) -> tuple[float, int]
     return time.perf_counter() - start, entries
 
 
+def _best(phase: str, paths: Sequence[Path], repeat: int) -> tuple[float, int]:
+    """The fastest of ``repeat`` runs of ``phase`` (noise only ever slows a run), and its entries."""
+    runs = []
+    for _ in range(repeat):
+        if phase == "floor":
+            runs.append((parse_floor(paths), 0))
+        else:
+            runs.append(plugin_pass(paths, build=phase == "build"))
+    return min(runs)
+
+
+def _peak_rss_mb() -> float:
+    import resource  # Unix only, like the benchmark's users
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("target", type=Path, help="folder to write the feed into")
@@ -769,7 +789,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="then time the parse floor and the AAF source on the feed",
     )
+    parser.add_argument(
+        "--phase",
+        choices=("floor", "no-build", "build"),
+        help="only time this phase, on the feed already in TARGET, and print its peak memory",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="time each phase this many times, keep the fastest"
+    )
     options = parser.parse_args(argv)
+    total = plan(options.entries).total
+    if options.phase:
+        paths = sorted(options.target.glob("*.xml"))
+        seconds, count = _best(options.phase, paths, options.repeat)
+        print(
+            f"{options.phase:9s} {seconds:7.2f} s  {(count or total) / seconds:9.0f} entries/s  "
+            f"peak RSS {_peak_rss_mb():.1f} MB  (best of {options.repeat})"
+        )
+        return 0
     start = time.perf_counter()
     paths = generate(options.target, options.entries, options.seed, options.chunk_size)
     size = sum(path.stat().st_size for path in paths)
@@ -778,12 +815,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"in {time.perf_counter() - start:.1f} s"
     )
     if options.measure:
-        floor = parse_floor(paths)
-        total = plan(options.entries).total
+        floor, _ = _best("floor", paths, options.repeat)
         print(f"parse floor      {floor:7.2f} s  {total / floor:9.0f} entries/s")
-        for build in (False, True):
-            seconds, count = plugin_pass(paths, build)
-            label = "source + build " if build else "source, no build"
+        for phase in ("no-build", "build"):
+            seconds, count = _best(phase, paths, options.repeat)
+            label = "source + build " if phase == "build" else "source, no build"
             print(
                 f"{label} {seconds:7.2f} s  {count / seconds:9.0f} entries/s  ({seconds / floor:.2f}x floor)"
             )

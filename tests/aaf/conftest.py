@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -12,6 +15,7 @@ from entcore.plugins.aaf import AafSource
 from entcore.protocols import SourceContext
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aaf"
+GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "aaf_feed.py"
 
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -84,3 +88,17 @@ def write_feed(tmp_path: Path) -> Callable[[str, str | bytes], Path]:
         return folder
 
     return write
+
+
+@pytest.fixture(scope="session")
+def feed_generator() -> ModuleType:
+    """``benchmarks/aaf_feed.py``, the synthetic feed generator, as a module."""
+    name = "aaf_feed_benchmark"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, GENERATOR)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        # Dataclasses look their module up in sys.modules while the module executes.
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

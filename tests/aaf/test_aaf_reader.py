@@ -219,3 +219,24 @@ def test_external_dtd_is_never_loaded(
     record = entry.build()
     assert record.label == "avant &leak; après"  # type: ignore[union-attr]
     assert "MARQUEUR" not in repr(record)
+
+
+def test_unusual_add_requests_read_value_by_value() -> None:
+    """Several attributes elements (an empty one first) or modifications: all values read."""
+    envelope = (
+        '<addRequest><operationalAttributes><attr name="c"><value>Eleve</value></attr>'
+        "</operationalAttributes><identifier><id>1</id></identifier>"
+    )
+    data = document(
+        envelope + '<attributes/><attributes><attr name="sn"><value>A</value></attr>'
+        "</attributes></addRequest>\n",
+        envelope + '<attributes><attr name="sn"><value>B</value></attr></attributes>'
+        '<modifications><modification name="givenName" operation="replace"><value>C</value>'
+        "</modification></modifications></addRequest>\n",
+    ).encode()
+    first, second = _requests(data)
+    assert first.attributes == (("sn", ("A",)),)  # type: ignore[attr-defined]
+    assert second.attributes == (  # type: ignore[attr-defined]
+        ("sn", ("B",)),
+        ("givenName", ("C",)),
+    )

@@ -10,6 +10,8 @@ second); in the new one ``1`` is the legal representative and ``2`` the
 
 from __future__ import annotations
 
+import functools
+
 from entcore.model import Relationship
 
 OLD_GENERATION: dict[str, Relationship] = {
@@ -65,3 +67,13 @@ def legal_flags(code: str, legal: str) -> tuple[bool, bool]:
     if is_old_generation(code):
         return value in ("1", "2"), False
     return value == "1", value == "2"
+
+
+@functools.lru_cache(maxsize=1024)
+def describe(code: str, legal: str) -> tuple[Relationship, str, bool, bool]:
+    """``(relationship, stripped code, legal representative, person in charge)`` of a link.
+
+    A feed uses a handful of code and flag combinations: the answers are cached.
+    """
+    is_legal, in_charge = legal_flags(code, legal)
+    return relationship(code), code.strip(), is_legal, in_charge

@@ -2,9 +2,15 @@
 
 :class:`Document` checks the start of the file (entity declarations refused,
 root element must be ``ficAlimMENESR``), then runs lxml's ``iterparse`` on the
-end of each ``addRequest`` / ``modifyRequest`` / ``deleteRequest`` and turns
-it into a :class:`Request` of plain strings before clearing it and deleting
-its already-read siblings, so that memory does not grow with the file.
+end of each ``addRequest`` / ``modifyRequest`` / ``deleteRequest``, hands the
+element over (:meth:`Document.elements`) or turns it into plain values
+(:func:`read`), then clears it and deletes its already-read siblings, so that
+memory does not grow with the file.
+
+An ``addRequest`` becomes an :class:`Addition`: its envelope as strings, its
+attributes as the canonical text of :mod:`~.payload`, decoded only when a
+record is built.  Modifications and deletions, rare, become a :class:`Request`
+of plain strings.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from typing import IO, TYPE_CHECKING, NamedTuple, Protocol, cast
 
 from entcore import InvalidFileError, safexml
+from entcore.plugins.aaf import payload as canonical
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,6 +41,12 @@ _NAME = re.compile(rb"[A-Za-z_:][-A-Za-z0-9_.:]*")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _DEGREE = re.compile(rb"""degre\s*=\s*["']([12])D["']""")
 _FIRST_REQUEST = re.compile(rb"<(?:add|modify|delete)Request\b")
+
+_ENVELOPE = re.compile(canonical.ENVELOPE + "(?=<attributes[>/])")
+_EMPTY_ATTRIBUTES = "<attributes/>"
+_ATTRIBUTES_START = "<attributes>"
+_ATTRIBUTES_END = "</attributes>"
+_REQUEST_END = "</addRequest>"
 
 
 class Peekable(Protocol):
@@ -59,6 +72,52 @@ class Request(NamedTuple):
     """Line of the request's start tag."""
     unsupported: tuple[str, ...] = ()
     """Names of ``modification`` elements whose operation is not ``replace``."""
+
+
+class Addition(NamedTuple):
+    """An ``addRequest``, its attributes kept as canonical text (see :mod:`~.payload`).
+
+    It reads like a :class:`Request`: ``attributes`` decodes the text on each
+    access, which only the rare paths do.
+    """
+
+    category: str | None
+    """The value of ``operationalAttributes/attr`` (e.g. ``Eleve``, ``MatEducNat``)."""
+    identifier: str | None
+    """The text of ``identifier/id``, as read."""
+    payload: str
+    """The canonical text of the ``attributes`` element; empty when there is none."""
+    line: int
+    """Line of the request's start tag."""
+    request: str
+    """The canonical text of the whole request: what the fingerprint digests."""
+
+    @property
+    def operation(self) -> str:
+        """Always ``add``."""
+        return "add"
+
+    @property
+    def unsupported(self) -> tuple[str, ...]:
+        """Always empty: only modifications have operations."""
+        return ()
+
+    @property
+    def attributes(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(name, values)`` of each ``attr``, in document order (decoded on each access)."""
+        return canonical.decode(self.payload)
+
+
+def addition(request: Request) -> Addition:
+    """The :class:`Addition` of an ``add`` :class:`Request`, as the reader would have made it."""
+    attributes = request.attributes
+    return Addition(
+        request.category,
+        request.identifier,
+        canonical.from_attributes(attributes) if attributes else "",
+        request.line,
+        canonical.from_request(request.category, request.identifier, attributes),
+    )
 
 
 class _Prolog(NamedTuple):
@@ -188,13 +247,25 @@ class Document:
         if degree is not None:
             self.degree = degree.group(1).decode("ascii") + "D"
 
-    def __iter__(self) -> Iterator[Request]:
+    def __iter__(self) -> Iterator[Addition | Request]:
+        for element in self.elements():
+            yield read(element)
+
+    def elements(self) -> Iterator[etree._Element]:
+        """The request elements (see :func:`read`), each valid until the next one is asked for."""
         # safexml asks for IO[bytes] but only reads (and peeks) from it.
         source = cast("IO[bytes]", self._stream)
+        # Blank text between elements is dropped while parsing, so that the
+        # canonical text of an entry does not depend on the file's indentation.
         for _, element in safexml.iterparse(
-            source, self.name, tag=_TAGS, remove_comments=True, remove_pis=True
+            source,
+            self.name,
+            tag=_TAGS,
+            remove_comments=True,
+            remove_pis=True,
+            remove_blank_text=True,
         ):
-            yield _request(element)
+            yield element
             # Drop what has been read: the element's content and every earlier
             # sibling still hanging off the root, so memory stays flat.
             element.clear()
@@ -202,6 +273,75 @@ class Document:
             if parent is not None:
                 while element.getprevious() is not None:
                     del parent[0]
+
+
+def read(element: etree._Element, text: str | None = None) -> Addition | Request:
+    """The :class:`Addition` or :class:`Request` of a request element.
+
+    ``text``, when given, is the element's canonical text (:func:`~.payload.serialize`).
+    """
+    if element.tag != "addRequest":
+        return _request(element)
+    # lxml-stubs declare sourceline as "..."; it is an int, or None for built trees.
+    line = cast("int | None", element.sourceline) or 0
+    # Serialising the whole request costs no more than its attributes alone, and
+    # the envelope is then read by one match instead of a walk of six elements.
+    if text is None:
+        text = canonical.serialize(element)
+    envelope = _ENVELOPE.match(text)
+    if envelope is not None:
+        start = envelope.end()
+        end = len(text) - len(_REQUEST_END)
+        # Exactly one attributes element: an empty one, or one whose end tag is
+        # the first after it and the last of the request.
+        if (
+            start + len(_EMPTY_ATTRIBUTES) == end and text.startswith(_EMPTY_ATTRIBUTES, start)
+        ) or (
+            text.startswith(_ATTRIBUTES_START, start)
+            and text.find(_ATTRIBUTES_END, start) == end - len(_ATTRIBUTES_END)
+        ):
+            category, identifier = envelope.group(1, 2)
+            return Addition(
+                canonical.unescape(category),
+                canonical.unescape(identifier),
+                text[start:end],
+                line,
+                text,
+            )
+    category_value: str | None = None
+    identifier_value: str | None = None
+    payload = ""
+    for child in element:
+        tag = child.tag
+        if tag == "attributes":
+            if payload:
+                # Several attributes elements: read value by value.
+                return _odd(element, text)
+            payload = canonical.serialize(child)
+        elif tag == "identifier":
+            for item in child:
+                if item.tag == "id":
+                    identifier_value = item.text or ""
+        elif tag == "operationalAttributes":
+            for attr in child:
+                for value in attr:
+                    category_value = value.text or ""
+        elif tag == "modifications":
+            return _odd(element, text)
+    return Addition(category_value, identifier_value, payload, line, text)
+
+
+def _odd(element: etree._Element, text: str) -> Addition:
+    """An addRequest of an unusual shape, read value by value; the digest stays its text."""
+    request = _request(element)
+    attributes = request.attributes
+    return Addition(
+        request.category,
+        request.identifier,
+        canonical.from_attributes(attributes) if attributes else "",
+        request.line,
+        text,
+    )
 
 
 def _request(element: etree._Element) -> Request:

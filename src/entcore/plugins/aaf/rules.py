@@ -32,8 +32,6 @@ from entcore.model import (
 )
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from entcore.plugins.aaf.values import Converter
 
 #: Attribute name → its raw values, as grouped for building.
@@ -76,7 +74,9 @@ class Composite:
     partial: Callable[[Attributes], Fields | None] | None = None
 
 
-Maker = Callable[[str, Fields], DirectoryRecord]
+#: Makes the record of an external id from its fields (no ``extra.`` path among
+#: them; the maker may take some out) and its ``extra`` pairs.
+Maker = Callable[[str, Fields, tuple[tuple[str, str], ...]], DirectoryRecord]
 
 
 @dataclass(frozen=True)
@@ -94,39 +94,54 @@ class CategorySpec:
     required: Mapping[str, str]
     """Field path → French reason when a modification empties it."""
     known: frozenset[str] = field(init=False)
+    read: frozenset[str] = field(init=False)
+    """The attributes :meth:`build` reads: those of the field and composite rules."""
 
     def __post_init__(self) -> None:
-        known = {self.key, *self.fields, *self.ignored}
+        read = set(self.fields)
         for composite in self.composites:
-            known.update(composite.sources)
-        object.__setattr__(self, "known", frozenset(known))
+            read.update(composite.sources)
+        object.__setattr__(self, "read", frozenset(read))
+        object.__setattr__(self, "known", frozenset({self.key, *read, *self.ignored}))
 
     def build(self, external_id: str, attributes: Attributes) -> DirectoryRecord:
-        """The record of an ``addRequest``; raises :class:`RecordError` when invalid."""
+        """The record of an ``addRequest``; raises :class:`RecordError` when invalid.
+
+        The reference of what a record is; :class:`~.builder.Builder` computes
+        the same faster.
+        """
         values: Fields = {}
         for name, raw in attributes.items():
             for rule in self.fields.get(name, ()):
                 values[rule.path] = rule.convert(name, raw)
         for composite in self.composites:
             values.update(composite.compose(attributes))
-        return self.make(external_id, values)
+        plain = {path: value for path, value in values.items() if extra_key(path) is None}
+        return self.make(external_id, plain, extra_pairs(values))
 
 
 def _address(values: Fields) -> Address | None:
-    lines = values.get("address.lines") or ()
-    postal_code = values.get("address.postal_code")
-    city = values.get("address.city")
-    country = values.get("address.country")
+    get = values.get
+    lines = get("address.lines") or ()
+    postal_code = get("address.postal_code")
+    city = get("address.city")
+    country = get("address.country")
     if not (lines or postal_code or city or country):
         return None
     return Address(tuple(lines), postal_code, city, country)
 
 
-def _extra(values: Fields) -> tuple[tuple[str, str], ...]:
+def extra_key(path: str) -> str | None:
+    """The key in ``extra`` of a field path (``extra.level`` → ``level``), or None."""
+    return path[len(EXTRA) :] if path.startswith(EXTRA) else None
+
+
+def extra_pairs(values: Fields) -> tuple[tuple[str, str], ...]:
+    """The ``extra`` of a record: every value of every ``extra.`` path, paths in order."""
     pairs: list[tuple[str, str]] = []
     for path, value in values.items():
-        if path.startswith(EXTRA):
-            key = path[len(EXTRA) :]
+        key = extra_key(path)
+        if key is not None:
             pairs.extend((key, item) for item in value)
     return tuple(pairs)
 
@@ -137,80 +152,82 @@ def _required(value: object, reason: str) -> str:
     return value
 
 
-def make_structure(external_id: str, values: Fields) -> StructureRecord:
+def make_structure(
+    external_id: str, values: Fields, extra: tuple[tuple[str, str], ...]
+) -> StructureRecord:
     """A :class:`StructureRecord`; the name is required."""
+    get = values.get
     return StructureRecord(
         external_id=external_id,
-        name=_required(values.get("name"), MISSING_STRUCTURE_NAME),
-        uai=values.get("uai"),
-        type=values.get("type"),
-        academy=values.get("academy"),
-        contract=values.get("contract"),
-        ministry=values.get("ministry"),
-        siret=values.get("siret"),
+        name=_required(get("name"), MISSING_STRUCTURE_NAME),
+        uai=get("uai"),
+        type=get("type"),
+        academy=get("academy"),
+        contract=get("contract"),
+        ministry=get("ministry"),
+        siret=get("siret"),
         address=_address(values),
-        phone=values.get("phone"),
-        email=values.get("email"),
-        parents=values.get("parents", ()),
-        extra=_extra(values),
+        phone=get("phone"),
+        email=get("email"),
+        parents=get("parents", ()),
+        extra=extra,
     )
 
 
-def make_subject(external_id: str, values: Fields) -> SubjectRecord:
+def make_subject(
+    external_id: str, values: Fields, extra: tuple[tuple[str, str], ...]
+) -> SubjectRecord:
     """A :class:`SubjectRecord`; the label is required."""
     return SubjectRecord(code=external_id, label=_required(values.get("label"), MISSING_LABEL))
 
 
-def make_mef(external_id: str, values: Fields) -> MefRecord:
+def make_mef(external_id: str, values: Fields, extra: tuple[tuple[str, str], ...]) -> MefRecord:
     """A :class:`MefRecord`; the label is required."""
+    get = values.get
     return MefRecord(
         code=external_id,
-        label=_required(values.get("label"), MISSING_LABEL),
-        attachment=values.get("attachment"),
-        statistical=values.get("statistical"),
+        label=_required(get("label"), MISSING_LABEL),
+        attachment=get("attachment"),
+        statistical=get("statistical"),
     )
 
 
 def person_maker(profile: Profile | None) -> Maker:
     """A maker of :class:`PersonRecord` of a fixed ``profile``, or of the computed one when None.
 
-    Last and first names are required; students also need a birth date.
+    Last and first names are required; students also need a birth date.  Every
+    path of a person spec other than ``address.…`` and ``profile`` is the name of
+    a field of the record.
     """
 
-    def make(external_id: str, values: Fields) -> PersonRecord:
-        last_name = _required(values.get("last_name"), MISSING_LAST_NAME)
-        first_name = _required(values.get("first_name"), MISSING_FIRST_NAME)
-        chosen: Profile = profile or values.get("profile") or Profile.PERSONNEL
-        birth: date | None = values.get("birth_date")
-        if chosen is Profile.STUDENT and birth is None:
+    def make(external_id: str, values: Fields, extra: tuple[tuple[str, str], ...]) -> PersonRecord:
+        get = values.get
+        last_name = get("last_name")
+        if not isinstance(last_name, str) or not last_name.strip():
+            raise RecordError(MISSING_LAST_NAME)
+        first_name = get("first_name")
+        if not isinstance(first_name, str) or not first_name.strip():
+            raise RecordError(MISSING_FIRST_NAME)
+        # What is not a field of the record is taken out; every other path is
+        # one, and an absent one gets the record's default.
+        pop = values.pop
+        chosen: Profile = profile or pop("profile", None) or Profile.PERSONNEL
+        if chosen is Profile.STUDENT and get("birth_date") is None:
             raise RecordError(MISSING_BIRTH_DATE)
-        return PersonRecord(
-            external_id=external_id,
-            profile=chosen,
-            last_name=last_name,
-            first_name=first_name,
-            birth_name=values.get("birth_name"),
-            other_first_names=values.get("other_first_names", ()),
-            title=values.get("title"),
-            birth_date=birth,
-            email=values.get("email"),
-            ine=values.get("ine"),
-            structures=values.get("structures", ()),
-            classes=values.get("classes", ()),
-            groups=values.get("groups", ()),
-            class_periods=values.get("class_periods", ()),
-            relatives=values.get("relatives", ()),
-            functions=values.get("functions", ()),
-            teachings=values.get("teachings", ()),
-            head_teacher_of=values.get("head_teacher_of", ()),
-            mefs=values.get("mefs", ()),
-            mef=values.get("mef"),
-            address=_address(values),
-            home_phone=values.get("home_phone"),
-            work_phone=values.get("work_phone"),
-            mobile_phones=values.get("mobile_phones", ()),
-            extra=_extra(values),
+        lines = pop("address.lines", None) or ()
+        postal_code = pop("address.postal_code", None)
+        city = pop("address.city", None)
+        country = pop("address.country", None)
+        values["address"] = (
+            Address(tuple(lines), postal_code, city, country)
+            if lines or postal_code or city or country
+            else None
         )
+        values["external_id"] = external_id
+        values["profile"] = chosen
+        values["extra"] = extra
+        # One mapping of keywords: cheaper than merging explicit ones into it.
+        return PersonRecord(**values)
 
     return make
 

@@ -48,8 +48,15 @@ class AafFeed:
             try:
                 document = Document(EntityDecoder(stream, on_progress), member.name)
                 translate = FileTranslator(member.name, member.info.category, document.degree)
-                for request in document:
-                    yield from translate.translate(request)
+                # Each element is translated before the next is read (and it cleared).
+                items = translate.translate_element
+                for element in document.elements():
+                    found = items(element)
+                    # Most requests make one item: no iterator for them.
+                    if len(found) == 1:
+                        yield found[0]
+                    else:
+                        yield from found
             except files.READ_ERRORS as error:
                 raise InvalidFileError(member.name, f"lecture impossible : {error}") from None
             finally:

@@ -103,10 +103,9 @@ _PERSON_FIELDS = (
 
 def _mobiles(attributes: Attributes) -> Fields:
     # The SMS number, when given, is the preferred mobile: it comes first.
-    phones = [
-        *values.present(attributes.get("ENTPersonMobileSMS", ())),
-        *values.present(attributes.get("mobile", ())),
-    ]
+    phones = values.present(
+        (*attributes.get("ENTPersonMobileSMS", ()), *attributes.get("mobile", ()))
+    )
     return {"mobile_phones": values.unique(phones)}
 
 
@@ -256,16 +255,26 @@ def _teachings(attributes: Attributes) -> Fields:
     result = values.teachings(
         attributes.get("ENTAuxEnsClassesMatieres", ()), TeachingTarget.CLASS
     ) + values.teachings(attributes.get("ENTAuxEnsGroupesMatieres", ()), TeachingTarget.GROUP)
-    covered = {(item.structure, item.target, item.code) for item in result}
+    # Keys hold "is a class" rather than the target: an enum member hashes in
+    # Python, and a target is a class or a group.
+    covered = {(item.structure, item.target is TeachingTarget.CLASS, item.code) for item in result}
     for name, target in (
         ("ENTAuxEnsClasses", TeachingTarget.CLASS),
         ("ENTAuxEnsGroupes", TeachingTarget.GROUP),
     ):
+        is_class = target is TeachingTarget.CLASS
         for ref in values.class_refs(name, attributes.get(name, ())):
-            if (ref.structure, target, ref.code) not in covered:
-                covered.add((ref.structure, target, ref.code))
+            key = (ref.structure, is_class, ref.code)
+            if key not in covered:
+                covered.add(key)
                 result.append(Teaching(ref.structure, target, ref.code, None))
-    teachings = values.unique(result)
+    # values.unique() on the same kind of key: equal keys, equal teachings.
+    distinct: dict[tuple[str, bool, str, str | None], Teaching] = {}
+    for item in result:
+        distinct.setdefault(
+            (item.structure, item.target is TeachingTarget.CLASS, item.code, item.subject), item
+        )
+    teachings = tuple(distinct.values())
     return {
         "teachings": teachings,
         "classes": values.unique(

@@ -14,6 +14,7 @@ invalid.  Conventions shared by all of them:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date
@@ -47,7 +48,12 @@ def clean(value: str) -> str:
 
 def present(values: Iterable[str]) -> list[str]:
     """The non-blank values, cleaned."""
-    return [clean(value) for value in values if value and not value.isspace()]
+    # clean() inlined: this runs for most attributes of most entries.
+    return [
+        value.strip() if "\n" in value else value
+        for value in values
+        if value and not value.isspace()
+    ]
 
 
 def unique(items: Iterable[T]) -> tuple[T, ...]:
@@ -73,7 +79,34 @@ def text(name: str, values: Sequence[str]) -> str | None:
 
 def texts(name: str, values: Sequence[str]) -> tuple[str, ...]:
     """Every non-blank value, once each."""
-    return unique(present(values))
+    if len(values) == 1:
+        # Most attributes hold one value: no list, no deduplication.
+        value = values[0]
+        if value and not value.isspace():
+            return (value.strip() if "\n" in value else value,)
+        return ()
+    return tuple(
+        dict.fromkeys(
+            [
+                value.strip() if "\n" in value else value
+                for value in values
+                if value and not value.isspace()
+            ]
+        )
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_date(value: str) -> date | None:
+    # Birth and entry dates repeat a lot across a feed; the cache is bounded.
+    match = _DATE.match(value)
+    if match is None:
+        return None
+    day, month, year = match.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 def parse_date(name: str, value: str) -> date | None:
@@ -81,13 +114,9 @@ def parse_date(name: str, value: str) -> date | None:
     value = value.strip()
     if not value:
         return None
-    match = _DATE.match(value)
-    if match is not None:
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            pass
+    parsed = _calendar_date(value)
+    if parsed is not None:
+        return parsed
     raise RecordError(
         f"{name} : date invalide « {value} » (jj/mm/aaaa attendu, année 19xx ou 20xx)"
     )
@@ -120,6 +149,13 @@ def flag(value: str) -> bool | None:
 
 def flags(name: str, values: Sequence[str]) -> tuple[str, ...]:
     """A yes/no attribute as ``"true"``/``"false"`` text (for ``extra``); other text kept as is."""
+    if len(values) == 1:
+        value = values[0]
+        if not value or value.isspace():
+            return ()
+        value = value.strip() if "\n" in value else value
+        parsed = flag(value)
+        return (value if parsed is None else "true" if parsed else "false",)
     result = []
     for value in present(values):
         parsed = flag(value)
@@ -149,12 +185,22 @@ def uai(name: str, values: Sequence[str]) -> str | None:
 def address_lines(name: str, values: Sequence[str]) -> tuple[str, ...]:
     """Postal address lines, ``$``-separated; trailing empty lines dropped, inner ones kept."""
     value = text(name, values)
-    if value is None:
-        return ()
+    return () if value is None else _lines(name, value)
+
+
+def _lines(name: str, value: str) -> tuple[str, ...]:
     lines = value.split("$")
     while lines and not lines[-1].strip():
         lines.pop()
     return tuple(lines)
+
+
+def _same(name: str, value: str) -> str:
+    return value
+
+
+def _alone(name: str, value: str) -> tuple[str, ...]:
+    return (value,)
 
 
 def class_refs(name: str, values: Sequence[str]) -> tuple[ClassRef, ...]:
@@ -204,26 +250,34 @@ def mef_refs(name: str, values: Sequence[str]) -> tuple[MefRef, ...]:
 
 def relatives(name: str, values: Sequence[str]) -> tuple[RelativeLink, ...]:
     """2D ``relative$relationship$financial$legal$contact$payer`` values."""
-    links = []
+    # Links are deduplicated on their plain fields rather than by hashing the
+    # records (whose enum field hashes in Python): the relationship follows from
+    # the code, so equal keys mean equal links.
+    links: dict[tuple[str, str, bool, bool, bool, bool, bool], RelativeLink] = {}
     for value in present(values):
-        relative, code, financial, legal, contact, payer = split(value, 6)
-        relative = relative.strip()
+        fields = value.split("$", 5)
+        if len(fields) < 6:
+            fields.extend([""] * (6 - len(fields)))
+        relative = fields[0].strip()
         if not relative:
             continue
-        is_legal, in_charge = codes.legal_flags(code, legal)
-        links.append(
-            RelativeLink(
+        relationship, code, is_legal, in_charge = codes.describe(fields[1], fields[3])
+        financial = fields[2].strip() == "1"
+        contact = fields[4].strip() == "1"
+        payer = fields[5].strip() == "1"
+        key = (relative, code, financial, is_legal, in_charge, contact, payer)
+        if key not in links:
+            links[key] = RelativeLink(
                 relative=relative,
-                relationship=codes.relationship(code),
-                code=code.strip(),
-                financial=financial.strip() == "1",
+                relationship=relationship,
+                code=code,
+                financial=financial,
                 legal=is_legal,
                 in_charge=in_charge,
-                contact=contact.strip() == "1",
-                payer=payer.strip() == "1",
+                contact=contact,
+                payer=payer,
             )
-        )
-    return unique(links)
+    return tuple(links.values())
 
 
 def relatives_1d(name: str, values: Sequence[str]) -> tuple[RelativeLink, ...]:
@@ -245,3 +299,15 @@ def relatives_1d(name: str, values: Sequence[str]) -> tuple[RelativeLink, ...]:
                 )
             )
     return unique(links)
+
+
+#: What some converters make of an attribute holding exactly one value, for
+#: callers that have that value without a sequence: the result for a blank
+#: value, and the function of the non-blank value once cleaned (see clean()).
+#: ``convert(name, [value])`` gives the same.
+ONE_VALUE: dict[Converter, tuple[object, Callable[[str, str], object]]] = {
+    text: (None, _same),
+    texts: ((), _alone),
+    birth_date: (None, parse_date),
+    address_lines: ((), _lines),
+}

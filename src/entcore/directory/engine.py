@@ -13,13 +13,15 @@ dry run's report is the real run's report.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 from attrs import define, field
 from sqlalchemy import (
+    JSON,
     Connection,
     and_,
     bindparam,
@@ -125,21 +127,53 @@ def bulk_update(connection: Connection, model: Any, values: list[dict[str, Any]]
     )
 
 
-def bulk_insert(
-    connection: Connection, model: Any, columns: tuple[str, ...], values: list[tuple[Any, ...]]
-) -> None:
-    """Insert plain rows (integers, strings, booleans) with one driver-level ``executemany``.
+def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """How a column's values are handed to the driver."""
+    process: Callable[[Any], Any] | None = column_type.bind_processor(dialect)
+    if process is None and isinstance(column_type, JSON):
+        # psycopg adapts JSON in its own layer, which a driver-level statement skips.
+        return json.dumps
+    return process
 
-    Link tables get hundreds of thousands of rows from an académie feed; their
-    columns need no type processing, so the statement goes straight to the
-    driver rather than through SQLAlchemy's per-row parameter handling.
+
+def bulk_insert(
+    connection: Connection,
+    model: Any,
+    columns: tuple[str, ...],
+    values: list[tuple[Any, ...]],
+    constants: dict[str, Any] | None = None,
+) -> None:
+    """Insert many rows with one driver-level ``executemany``.
+
+    An académie feed writes hundreds of thousands of rows; SQLAlchemy's per-row
+    parameter handling would cost more than the database.  Each column's own
+    bind processing (dates for SQLite, JSON...) is still applied — looked up
+    once per column, and run once for the ``constants`` shared by every row.
     """
     if not values:
         return
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    dialect = connection.dialect
+    table = model.__table__
+    constants = constants or {}
+    names = (*columns, *constants)
+    processors = [_processor(table.c[name].type, dialect) for name in columns]
+    fixed = tuple(
+        process(value) if (process := _processor(table.c[name].type, dialect)) else value
+        for name, value in constants.items()
+    )
+    if any(processors):
+        values = [
+            tuple(
+                process(value) if process is not None and value is not None else value
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in values
+        ]
+    if fixed:
+        values = [(*row, *fixed) for row in values]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     statement = (
-        f"INSERT INTO {model.__tablename__} ({', '.join(columns)}) "
-        f"VALUES ({', '.join([marker] * len(columns))})"
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
     )
     connection.exec_driver_sql(statement, values)
 
@@ -824,29 +858,33 @@ class DirectoryImport:
             logins = self._logins.allocate(
                 [(op.record.first_name, op.record.last_name) for op in creates]
             )
-            inserted = c.execute(
-                insert(Account).returning(Account.id, Account.external_id),
-                [
-                    {
-                        **rows.account_row(op.record, op.external_id),
-                        "structure_id": self._account_structure_id(op.record),
-                        "login": login,
-                        # Guests sign in with a password they set on activation; everyone else
-                        # comes from an identity federation and never gets one.
-                        "federated": op.record.profile is not Profile.GUEST,
-                        "password_hash": None,
-                        "source": self.source,
-                        "fingerprint": op.fingerprint,
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                        "disappeared_at": None,
-                    }
-                    for op, login in zip(creates, logins, strict=True)
-                ],
+            rows_out = []
+            for op, login in zip(creates, logins, strict=True):
+                row = rows.account_row(op.record, op.external_id)
+                rows_out.append(
+                    (
+                        *row.values(),
+                        self._account_structure_id(op.record),
+                        login,
+                        # Guests sign in with a password they set on activation; everyone
+                        # else comes from an identity federation and never gets one.
+                        op.record.profile is not Profile.GUEST,
+                        op.fingerprint,
+                    )
+                )
+            bulk_insert(
+                c,
+                Account,
+                (*rows.ACCOUNT_COLUMNS, "structure_id", "login", "federated", "fingerprint"),
+                rows_out,
+                {"source": self.source, "created_at": self.now, "updated_at": self.now},
             )
             by_key = {op.external_id: op for op in creates}
-            for new_id, key in inserted:
-                by_key[key].account_id = new_id
+            for chunk in chunks(list(by_key)):
+                for new_id, key in c.execute(
+                    select(Account.id, Account.external_id).where(Account.external_id.in_(chunk))
+                ):
+                    by_key[key].account_id = new_id
         if updates:
             bulk_update(
                 c,

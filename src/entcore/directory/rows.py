@@ -167,8 +167,25 @@ def nomenclature_row(record: object) -> dict[str, Any]:
     raise TypeError(f"not a subject nor a MEF: {record!r}")
 
 
+#: The columns :func:`account_row` fills, in its order.
+ACCOUNT_COLUMNS = (
+    "external_id",
+    "profile",
+    "display_name",
+    "last_name",
+    "first_name",
+    "birth_name",
+    "birth_date",
+    "title",
+    "email",
+    "ine",
+    "mef",
+    "details",
+)
+
+
 def account_row(record: PersonRecord, external_id: str) -> dict[str, Any]:
-    """Column values of an account, except login, id and timestamps."""
+    """Column values of an account (:data:`ACCOUNT_COLUMNS`, in that order)."""
     return {
         "external_id": external_id,
         "profile": record.profile.value,

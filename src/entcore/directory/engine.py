@@ -161,16 +161,17 @@ def bulk_insert(
         process(value) if (process := _processor(table.c[name].type, dialect)) else value
         for name, value in constants.items()
     )
-    if any(processors):
-        values = [
-            tuple(
-                process(value) if process is not None and value is not None else value
-                for process, value in zip(processors, row, strict=True)
-            )
-            for row in values
-        ]
-    if fixed:
-        values = [(*row, *fixed) for row in values]
+    if any(processors) or fixed:
+        # Column by column: a processor runs over its column, untouched columns are
+        # passed through, and zip rebuilds the rows in C.
+        columns_out: list[Any] = []
+        for process, column in zip(processors, zip(*values, strict=True), strict=True):
+            if process is None:
+                columns_out.append(column)
+            else:
+                columns_out.append([None if v is None else process(v) for v in column])
+        columns_out.extend([value] * len(values) for value in fixed)
+        values = list(zip(*columns_out, strict=True))
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"

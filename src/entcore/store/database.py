@@ -34,6 +34,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA temp_store=MEMORY")
+    # 64 MiB of page cache instead of 2 MiB: an académie import updates indexes of
+    # millions of rows, which otherwise go back and forth to the disk.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

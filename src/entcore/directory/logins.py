@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from sqlalchemy import Connection, select
 
@@ -14,9 +15,12 @@ _PART = re.compile(r"[^a-z0-9]+")
 _MAX_PART = 30
 
 
-def _ascii(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+@lru_cache(maxsize=1 << 16)
+def _part(name: str) -> str:
+    # Cached: an académie has a few thousand first names and far fewer surnames than people.
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _PART.sub("", plain.lower())[:_MAX_PART]
 
 
 def base_login(first_name: str, last_name: str) -> str:
@@ -25,14 +29,8 @@ def base_login(first_name: str, last_name: str) -> str:
     >>> base_login("Élodie-Anne", "D'Arc")
     'elodieanne.darc'
     """
-    parts = [_PART.sub("", _ascii(name).lower())[:_MAX_PART] for name in (first_name, last_name)]
-    parts = [part for part in parts if part]
+    parts = [part for part in (_part(first_name), _part(last_name)) if part]
     return ".".join(parts) or "utilisateur"
-
-
-def display_name(first_name: str, last_name: str) -> str:
-    """``NOM Prénom``, the way the ENT lists people."""
-    return f"{last_name} {first_name}".strip()
 
 
 class LoginAllocator:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -130,10 +129,6 @@ class Account(Base):
     """A person's account: student, relative, teacher, personnel or guest."""
 
     __tablename__ = "accounts"
-    __table_args__ = (
-        Index("ix_accounts_profile_names", "profile", "last_name", "first_name"),
-        Index("ix_accounts_disappeared_at", "disappeared_at"),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(unique=True)

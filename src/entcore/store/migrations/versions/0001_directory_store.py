@@ -87,8 +87,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('login', name=op.f('uq_accounts_login'))
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
-        batch_op.create_index('ix_accounts_disappeared_at', ['disappeared_at'], unique=False)
-        batch_op.create_index('ix_accounts_profile_names', ['profile', 'last_name', 'first_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_accounts_structure_id'), ['structure_id'], unique=False)
 
     op.create_table('subjects',
@@ -244,8 +242,6 @@ def downgrade() -> None:
     op.drop_table('account_structures')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_accounts_structure_id'))
-        batch_op.drop_index('ix_accounts_profile_names')
-        batch_op.drop_index('ix_accounts_disappeared_at')
 
     op.drop_table('accounts')
     op.drop_table('subjects')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from functools import partial
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -87,9 +88,7 @@ class GuestListFeed:
                         "\x1f".join(row.get(column, "") for column in COLUMNS).encode(),
                         digest_size=16,
                     ).digest()
-                    yield Entry(
-                        RecordKind.GUEST, key, fingerprint, origin, lambda row=row: _guest(row)
-                    )
+                    yield Entry(RecordKind.GUEST, key, fingerprint, origin, partial(_guest, row))
         except UnicodeDecodeError as error:
             raise entcore.InvalidFileError(
                 path.name, f"encodage illisible ({self._encoding}) : {error.reason}"

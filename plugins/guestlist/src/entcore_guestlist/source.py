@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from functools import partial
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import entcore

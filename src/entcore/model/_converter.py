@@ -41,14 +41,6 @@ def unstructure(value: Any) -> Any:
 def structure(data: Any, cls: type[T]) -> T:
     """The record of type ``cls`` that :func:`unstructure` turned into ``data``.
 
-    Raises :class:`cattrs.BaseValidationError` when ``data`` does not fit ``cls``;
-    :func:`describe_error` renders it for a report.
+    Raises :class:`cattrs.BaseValidationError` when ``data`` does not fit ``cls``.
     """
     return _CONVERTER.structure(data, cls)
-
-
-def describe_error(error: BaseException) -> str:
-    """One line naming every field that failed to structure."""
-    if isinstance(error, cattrs.BaseValidationError):
-        return "; ".join(cattrs.transform_error(error))
-    return str(error)

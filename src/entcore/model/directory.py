@@ -43,11 +43,6 @@ class RecordKind(enum.StrEnum):
     STAFF = "staff"
     GUEST = "guest"
 
-    @property
-    def is_person(self) -> bool:
-        """True for the kinds that create accounts."""
-        return self in (RecordKind.RELATIVE, RecordKind.STUDENT, RecordKind.STAFF, RecordKind.GUEST)
-
 
 class ImportMode(enum.StrEnum):
     """Whether a feed is a full snapshot or an increment."""

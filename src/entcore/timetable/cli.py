@@ -110,21 +110,29 @@ def import_command(
     _print_report(report, as_json)
 
 
+def _settle(obj: Any, import_id: int, as_json: bool, *, validate: bool) -> None:
+    """Validate or cancel pending import ``import_id`` and say so."""
+    from entcore.cli import errors_as_failures
+
+    app = _app(obj)
+    with errors_as_failures():
+        if validate:
+            report = app.timetable.validate(import_id)
+        else:
+            report = app.timetable.cancel(import_id)
+    if as_json:
+        _print_report(report, True)
+    else:
+        click.echo(f"Import n° {report.id} {'validé' if validate else 'annulé'}")
+
+
 @timetable.command("validate")
 @click.argument("import_id", metavar="ID", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def validate_command(obj: Any, import_id: int, as_json: bool) -> None:
     """Apply pending import ID."""
-    from entcore.cli import errors_as_failures
-
-    app = _app(obj)
-    with errors_as_failures():
-        report = app.timetable.validate(import_id)
-    if as_json:
-        _print_report(report, True)
-    else:
-        click.echo(f"Import n° {report.id} validé")
+    _settle(obj, import_id, as_json, validate=True)
 
 
 @timetable.command("cancel")
@@ -133,15 +141,7 @@ def validate_command(obj: Any, import_id: int, as_json: bool) -> None:
 @click.pass_obj
 def cancel_command(obj: Any, import_id: int, as_json: bool) -> None:
     """Discard pending import ID; nothing else changes."""
-    from entcore.cli import errors_as_failures
-
-    app = _app(obj)
-    with errors_as_failures():
-        report = app.timetable.cancel(import_id)
-    if as_json:
-        _print_report(report, True)
-    else:
-        click.echo(f"Import n° {report.id} annulé")
+    _settle(obj, import_id, as_json, validate=False)
 
 
 @timetable.command("reports")

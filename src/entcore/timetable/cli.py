@@ -116,10 +116,8 @@ def _settle(obj: Any, import_id: int, as_json: bool, *, validate: bool) -> None:
 
     app = _app(obj)
     with errors_as_failures():
-        if validate:
-            report = app.timetable.validate(import_id)
-        else:
-            report = app.timetable.cancel(import_id)
+        settle = app.timetable.validate if validate else app.timetable.cancel
+        report = settle(import_id)
     if as_json:
         _print_report(report, True)
     else:

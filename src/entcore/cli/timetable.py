@@ -1,28 +1,18 @@
-"""``entcore timetable``: import, validate or cancel, reports, reconciliation, mode, sessions.
-
-:mod:`entcore.cli` imports this module to add the group, so the helpers of
-:mod:`entcore.cli` are imported inside the commands (importing them here would
-be circular).
-"""
+"""``entcore timetable``: import, validate or cancel, reports, reconciliation, mode, sessions."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from entcore.timetable.render import FORMATS
-
-if TYPE_CHECKING:
-    from entcore.app import Entcore
-    from entcore.timetable.report import TimetableReport
-
-
-def _app(obj: Any) -> Entcore:
-    app: Entcore = obj.app()
-    return app
+from entcore import demo as demo_data
+from entcore.cli.context import CliContext, pass_context
+from entcore.cli.output import emit_json, errors_as_failures
+from entcore.timetable.expand import PARIS
+from entcore.timetable.render import FORMATS, render_text
+from entcore.timetable.report import TimetableReport
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -48,8 +38,6 @@ def _moment(value: str | None) -> date | datetime | None:
 
 
 def _print_report(report: TimetableReport, as_json: bool) -> None:
-    from entcore.cli import emit_json
-    from entcore.timetable.render import render_text
 
     if as_json:
         emit_json(report.to_json())
@@ -77,9 +65,9 @@ def timetable() -> None:
     help="Import the demo collège's EDT export (UAI 0749901K), as of 29 August 2025 "
     "unless --as-of says otherwise.",
 )
-@click.pass_obj
+@pass_context
 def import_command(
-    obj: Any,
+    context: CliContext,
     file: Path | None,
     uai: str | None,
     format_name: str | None,
@@ -89,18 +77,15 @@ def import_command(
     demo: bool,
 ) -> None:
     """Preview the import of FILE: print its id and its preliminary report; nothing is applied."""
-    from entcore.cli import errors_as_failures
 
     if demo:
-        from entcore import demo as demo_data
-
         file = file or demo_data.edt_export()
         uai = uai or demo_data.UAI
         as_of = as_of or demo_data.EDT_AS_OF.isoformat()
     if file is None or uai is None:
         raise click.UsageError("give FILE and --uai (or --demo)")
     moment = _moment(as_of)
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         report = app.timetable.import_file(
             file, uai, format=format_name, as_of=moment, new_year=new_year
@@ -110,11 +95,10 @@ def import_command(
     _print_report(report, as_json)
 
 
-def _settle(obj: Any, import_id: int, as_json: bool, *, validate: bool) -> None:
+def _settle(context: CliContext, import_id: int, as_json: bool, *, validate: bool) -> None:
     """Validate or cancel pending import ``import_id`` and say so."""
-    from entcore.cli import errors_as_failures
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         settle = app.timetable.validate if validate else app.timetable.cancel
         report = settle(import_id)
@@ -127,31 +111,29 @@ def _settle(obj: Any, import_id: int, as_json: bool, *, validate: bool) -> None:
 @timetable.command("validate")
 @click.argument("import_id", metavar="ID", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_obj
-def validate_command(obj: Any, import_id: int, as_json: bool) -> None:
+@pass_context
+def validate_command(context: CliContext, import_id: int, as_json: bool) -> None:
     """Apply pending import ID."""
-    _settle(obj, import_id, as_json, validate=True)
+    _settle(context, import_id, as_json, validate=True)
 
 
 @timetable.command("cancel")
 @click.argument("import_id", metavar="ID", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_obj
-def cancel_command(obj: Any, import_id: int, as_json: bool) -> None:
+@pass_context
+def cancel_command(context: CliContext, import_id: int, as_json: bool) -> None:
     """Discard pending import ID; nothing else changes."""
-    _settle(obj, import_id, as_json, validate=False)
+    _settle(context, import_id, as_json, validate=False)
 
 
 @timetable.command("reports")
 @click.option("--uai", required=True, help="UAI of the structure.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
-@click.pass_obj
-def reports_command(obj: Any, uai: str, as_json: bool) -> None:
+@pass_context
+def reports_command(context: CliContext, uai: str, as_json: bool) -> None:
     """List the structure's import reports (Bilans d'import), newest first."""
-    from entcore.cli import emit_json, errors_as_failures
-    from entcore.timetable.expand import PARIS
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         reports = app.timetable.reports(uai)
     if as_json:
@@ -171,12 +153,11 @@ def reports_command(obj: Any, uai: str, as_json: bool) -> None:
 @timetable.command("report")
 @click.argument("import_id", metavar="ID", type=int)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.pass_obj
-def report_command(obj: Any, import_id: int, fmt: str) -> None:
+@pass_context
+def report_command(context: CliContext, import_id: int, fmt: str) -> None:
     """Render the report of import ID (Télécharger le bilan)."""
-    from entcore.cli import errors_as_failures
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         text = app.timetable.render(import_id, fmt)
     click.echo(text, nl=not text.endswith("\n"))
@@ -188,12 +169,13 @@ def report_command(obj: Any, import_id: int, fmt: str) -> None:
 @click.argument("source")
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print the mapping as JSON.")
-@click.pass_obj
-def map_command(obj: Any, uai: str, kind: str, source: str, target: str, as_json: bool) -> None:
+@pass_context
+def map_command(
+    context: CliContext, uai: str, kind: str, source: str, target: str, as_json: bool
+) -> None:
     """Map timetable class, group or teacher SOURCE to directory class, group or login TARGET."""
-    from entcore.cli import emit_json, errors_as_failures
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         mapping = app.timetable.map(uai, kind, source, target)
     if as_json:
@@ -206,12 +188,11 @@ def map_command(obj: Any, uai: str, kind: str, source: str, target: str, as_json
 @click.option("--uai", required=True, help="UAI of the structure.")
 @click.argument("kind", type=click.Choice(["class", "group", "teacher"]))
 @click.argument("source")
-@click.pass_obj
-def unmap_command(obj: Any, uai: str, kind: str, source: str) -> None:
+@pass_context
+def unmap_command(context: CliContext, uai: str, kind: str, source: str) -> None:
     """Remove the mapping of timetable class, group or teacher SOURCE."""
-    from entcore.cli import errors_as_failures
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         app.timetable.unmap(uai, kind, source)
     click.echo(f"Rapprochement supprimé : {kind} {source}")
@@ -220,12 +201,11 @@ def unmap_command(obj: Any, uai: str, kind: str, source: str) -> None:
 @timetable.command("mappings")
 @click.option("--uai", required=True, help="UAI of the structure.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
-def mappings_command(obj: Any, uai: str, as_json: bool) -> None:
+@pass_context
+def mappings_command(context: CliContext, uai: str, as_json: bool) -> None:
     """List the structure's mappings (Rapprochements)."""
-    from entcore.cli import emit_json, errors_as_failures
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         mappings = app.timetable.mappings(uai)
     if as_json:
@@ -240,12 +220,11 @@ def mappings_command(obj: Any, uai: str, as_json: bool) -> None:
 @timetable.command("mode")
 @click.option("--uai", required=True, help="UAI of the structure.")
 @click.argument("mode", required=False, type=click.Choice(["timetable", "directory"]))
-@click.pass_obj
-def mode_command(obj: Any, uai: str, mode: str | None) -> None:
+@pass_context
+def mode_command(context: CliContext, uai: str, mode: str | None) -> None:
     """Show or set the piloting mode: timetable (imports populate classes and groups) or directory."""
-    from entcore.cli import errors_as_failures
 
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         if mode is not None:
             app.timetable.set_mode(uai, mode)
@@ -262,9 +241,9 @@ def mode_command(obj: Any, uai: str, mode: str | None) -> None:
 @click.option("--to", "end", metavar="DATE", help="Last day (AAAA-MM-JJ).")
 @click.option("--deleted", is_flag=True, help="Include soft-deleted sessions.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_obj
+@pass_context
 def sessions_command(
-    obj: Any,
+    context: CliContext,
     uai: str,
     class_code: str | None,
     group_code: str | None,
@@ -275,12 +254,11 @@ def sessions_command(
     as_json: bool,
 ) -> None:
     """List the sessions of the cahier de textes."""
-    from entcore.cli import emit_json, errors_as_failures
 
     if sum(x is not None for x in (class_code, group_code, teacher)) > 1:
         raise click.UsageError("give at most one of --class, --group and --teacher")
     first, last = _day(start, "--from"), _day(end, "--to")
-    app = _app(obj)
+    app = context.app()
     with errors_as_failures():
         sessions = app.timetable.sessions(
             uai,

@@ -11,7 +11,7 @@ import pytest
 
 from entcore import hookspecs
 from entcore.model import Profile
-from tests.plugins import jsonsource, recorder, registrations
+from tests.plugins import commands, jsonsource, recorder, registrations
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("entcore_"))
@@ -108,6 +108,17 @@ def test_hook_entcore_register_connectors(entcore_app_factory) -> None:
         "uid": ["lea.dupont"],
         "profile": ["Student"],
     }
+
+
+def test_hook_entcore_register_commands(entcore_app_factory) -> None:
+    """A plugin's command group is registered under its name and owner, beside the built-in
+    timetable group; the command line itself is tested in tests/test_cli_plugins.py."""
+    app = entcore_app_factory([commands])
+    registry = app.plugins.commands()
+    assert registry.get("greet") is commands.greet
+    assert registry.owner("greet").plugin == "tests.plugins.commands"
+    assert registry.owner("timetable").plugin == "timetable-cli"
+    assert app.plugins.provided_by("tests.plugins.commands") == {"commands": ["greet"]}
 
 
 def test_hook_entcore_directory_applied(entcore_app_factory, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from entcore.protocols import (
     TimetableFormat,
 )
 from entcore.registry import (
+    CommandRegistry,
     ConnectorRegistry,
     DirectorySourceRegistry,
     Owner,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CommandRegistry",
     "ConfigError",
     "Connector",
     "ConnectorRegistry",

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from entcore.manager import Plugins, create_plugin_manager
 from entcore.settings import Settings, load_settings
-from entcore.store import Store
 
 if TYPE_CHECKING:
     from entcore.directory.service import DirectoryService
     from entcore.settings_spec import SettingsSection
+    from entcore.store import Store
     from entcore.timetable.service import TimetableService
 
 
@@ -86,6 +86,10 @@ class Entcore:
     @cached_property
     def store(self) -> Store:
         """The store, opened (and migrated if empty) on first access."""
+        # Imported here, not at the top: SQLAlchemy and Alembic take most of the
+        # start-up time, and ``entcore --help`` (plugin discovery) never opens a store.
+        from entcore.store import Store
+
         store = Store(self.settings.db_url)
         store.ensure_current()
         return store

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from entcore.app import Entcore
     from entcore.model.reports import DirectoryReport, StructureInfo
     from entcore.registry import (
+        CommandRegistry,
         ConnectorRegistry,
         DirectorySourceRegistry,
         SettingsRegistry,
@@ -123,6 +124,31 @@ def entcore_register_connectors(registry: ConnectorRegistry) -> None:
     :param registry: a :class:`~entcore.registry.ConnectorRegistry`.
 
     .. versionadded:: 0.1
+    """
+
+
+@_spec
+def entcore_register_commands(registry: CommandRegistry) -> None:
+    """Add command groups to the ``entcore`` command line.
+
+    Called by the ``entcore`` command only (never when entcore is embedded as a
+    library), the first time it needs the list of commands: for ``entcore
+    --help``, and to run a command that is not one of the core's.  Call
+    ``registry.add(group)`` with a :class:`click.Group` (or a single
+    :class:`click.Command`) per top-level command.  Its name must be lower-case
+    letters, digits, ``-`` and ``_``, unique across plugins, and not one of the
+    core's commands (:attr:`~entcore.registry.CommandRegistry.RESERVED`).
+
+    Commands get the application with :func:`entcore.cli.pass_app` and report
+    with :func:`entcore.cli.emit_json` and :func:`entcore.cli.fail`.  Discovery
+    is lenient: a plugin that fails to load, or whose implementation raises, is
+    left out (``entcore plugins`` lists it with its error), and ``entcore
+    --help`` and every other command keep working.  The built-in ``entcore
+    timetable`` group is registered through this hook.
+
+    :param registry: a :class:`~entcore.registry.CommandRegistry`.
+
+    .. versionadded:: 0.2
     """
 
 

@@ -21,6 +21,7 @@ from attrs import frozen
 from entcore import hookspecs
 from entcore.errors import PluginLoadError, PluginRegistrationError
 from entcore.registry import (
+    CommandRegistry,
     ConnectorRegistry,
     DirectorySourceRegistry,
     Owner,
@@ -41,7 +42,10 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "entcore"
 
 #: Built-in plugins: (name, module).  Registered like external ones.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("aaf", "entcore.plugins.aaf"),)
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("aaf", "entcore.plugins.aaf"),
+    ("timetable-cli", "entcore.cli.timetable"),
+)
 
 R = TypeVar("R", bound=Registry[Any])
 
@@ -232,6 +236,10 @@ class Plugins:
         """Registered connectors (``entcore_register_connectors``)."""
         return self._collect("entcore_register_connectors", ConnectorRegistry())
 
+    def commands(self) -> CommandRegistry:
+        """Command groups added to the ``entcore`` CLI (``entcore_register_commands``)."""
+        return self._collect("entcore_register_commands", CommandRegistry())
+
     def registries(self) -> dict[str, Registry[Any]]:
         """Every registry, keyed by what ``entcore plugins`` calls it."""
         return {
@@ -239,6 +247,7 @@ class Plugins:
             "timetable_formats": self.timetable_formats(),
             "sso_providers": self.sso_providers(),
             "connectors": self.connectors(),
+            "commands": self.commands(),
             "settings": self.settings_sections(),
         }
 

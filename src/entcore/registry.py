@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
+import click
 from attrs import frozen
 
 from entcore.errors import PluginRegistrationError
@@ -145,5 +146,36 @@ class SettingsRegistry(Registry[SettingsSection]):
             raise PluginRegistrationError(
                 f"{self._owner or 'caller'} declared settings section {item.name!r}, "
                 "a name reserved for the core"
+            )
+        return super().add(item)
+
+
+class CommandRegistry(Registry[click.Command]):
+    """Handed to ``entcore_register_commands``: command groups of the ``entcore`` command line.
+
+    Checks, in one place, that each is a :class:`click.Command` (a
+    :class:`click.Group` usually), that its name is well formed, that it is
+    not one of the core's commands and that no other plugin took it.
+    """
+
+    RESERVED = frozenset(
+        {"db", "directory", "plugins", "stats", "structures", "accounts", "classes", "help"}
+    )
+    """Names of the core's own commands (present and announced), never given to a plugin."""
+
+    def __init__(self) -> None:
+        super().__init__("command", click.Command)
+
+    def add(self, item: click.Command) -> click.Command:
+        """Register a command group; returns it."""
+        owner = self._owner or Owner("<api>", "<caller>", "")
+        if not isinstance(item, click.Command):
+            raise PluginRegistrationError(
+                f"{owner} registered {item!r} as a command, "
+                "but it is not a click.Command (or click.Group)"
+            )
+        if item.name in self.RESERVED:
+            raise PluginRegistrationError(
+                f"{owner} registered command {item.name!r}, a name taken by the core's commands"
             )
         return super().add(item)

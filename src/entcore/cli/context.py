@@ -3,21 +3,32 @@
 The root group stores one :class:`CliContext` in ``click.Context.obj``.  It
 creates the :class:`~entcore.Entcore` application on first use only, so that
 ``entcore --help`` opens no store and ``entcore db ...`` loads no plugin.
+
+Commands plugins add (``entcore_register_commands``) are discovered on a
+separate, leniently loaded application: a plugin that fails to import, or
+whose registration raises, is left out of the command line and listed with
+its error by ``entcore plugins``, never taking ``entcore --help`` down with it.
+Commands themselves run on the strict application, as they always did.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
+import attrs
 import click
 
 from entcore.app import Entcore
 from entcore.cli.output import fail
-from entcore.errors import EntcoreError
+from entcore.errors import EntcoreError, PluginRegistrationError
+from entcore.manager import Plugins
 from entcore.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,6 +45,10 @@ class CliContext:
         self.db = db
         self.config = config
         self._app: Entcore | None = None
+        self._lenient: Entcore | None = None
+        self._commands: dict[str, click.Command] | None = None
+        self.discovery_error: EntcoreError | None = None
+        """Why no plugin command could be discovered (settings or plugin manager), if so."""
 
     def settings(self) -> Settings:
         """The settings: the configuration file, the environment, then ``--db``."""
@@ -43,20 +58,92 @@ class CliContext:
         """The :class:`~entcore.Entcore` application, created once.
 
         :param strict: a plugin that fails to import fails the command (see
-            :class:`~entcore.PluginLoadError`); ``entcore plugins`` passes
-            ``False`` to list it instead.  The first call decides.
+            :class:`~entcore.PluginLoadError`).  ``entcore plugins`` passes
+            ``False`` to get the lenient application that command discovery
+            used, where failed plugins are listed instead.
+
+        A configuration error ends the command with one line.
         """
-        if self._app is None:
-            try:
-                self._app = Entcore(self.settings(), strict=strict)
-            except EntcoreError as error:
-                fail(error)
+        try:
+            if not strict:
+                self.plugin_commands()
+                return self._lenient_app()
+            if self._app is None:
+                self._app = Entcore(self.settings(), strict=True)
+        except EntcoreError as error:
+            fail(error)
         return self._app
+
+    def _lenient_app(self) -> Entcore:
+        if self._lenient is None:
+            self._lenient = Entcore(self.settings(), strict=False)
+        return self._lenient
+
+    def plugin_commands(self) -> Mapping[str, click.Command]:
+        """The commands plugins add, by name; discovered once, never raising."""
+        if self._commands is None:
+            self._commands = {}
+            try:
+                self._commands = discover_commands(self._lenient_app().plugins)
+            except EntcoreError as error:
+                # Settings or the plugin manager itself are broken: the core's
+                # commands still work, and say what is wrong when they run.
+                log.warning("plugin commands unavailable: %s", error)
+                self.discovery_error = error
+        return self._commands
 
     def close(self) -> None:
         """Release the store."""
-        if self._app is not None:
-            self._app.close()
+        for app in (self._app, self._lenient):
+            if app is not None:
+                app.close()
+
+
+def discover_commands(plugins: Plugins) -> dict[str, click.Command]:
+    """The commands ``plugins`` register, leaving out each plugin whose registration raises.
+
+    A plugin left out is unregistered from ``plugins`` (a lenient manager) and
+    added to its :attr:`~entcore.Plugins.failures` with the error, so that
+    ``entcore plugins`` lists it; the others' commands are kept.
+    """
+    while True:
+        try:
+            registry = plugins.commands()
+        except PluginRegistrationError as error:
+            culprit = _culprit(plugins, error)
+            if culprit is None:
+                raise
+            log.warning("%s", error)
+            info = next(i for i in plugins.listing(include_builtins=True) if i.name == culprit)
+            plugins.unregister(culprit)
+            plugins.failures.append(attrs.evolve(info, hooks=(), error=str(error)))
+            continue
+        return {name: registry.get(name) for name in registry.names()}
+
+
+def _culprit(plugins: Plugins, error: PluginRegistrationError) -> str | None:
+    """The plugin implementing ``entcore_register_commands`` that ``error`` names."""
+    message = str(error)
+    for impl in plugins.pm.hook.entcore_register_commands.get_hookimpls():
+        if str(plugins.owner_of(impl.plugin_name)) in message:
+            return str(impl.plugin_name)
+    return None
+
+
+def cli_context(ctx: click.Context) -> CliContext:
+    """The :class:`CliContext` of the root group, created from its options if need be.
+
+    Click resolves a sub-command before it runs the root group's callback, and
+    ``--help`` lists commands before any option is processed: command discovery
+    may therefore need the object before the callback creates it.
+    """
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliContext):
+        context = CliContext(root.params.get("db"), root.params.get("config"))
+        root.obj = context
+        root.call_on_close(context.close)
+    obj: CliContext = root.obj
+    return obj
 
 
 #: Decorator passing the :class:`CliContext` as a command's first argument.
@@ -67,8 +154,8 @@ def pass_app(command: Callable[Concatenate[Entcore, P], R]) -> Callable[P, R]:
     """Decorator passing the :class:`~entcore.Entcore` application as a command's first argument.
 
     The application is created on first use with strict plugin loading; a
-    configuration or plugin error ends the command with one line.  Put it
-    below ``@click.command`` (and the options)::
+    configuration error ends the command with one line.  Put it below
+    ``@click.command`` and the options::
 
         @click.command()
         @entcore.cli.pass_app
@@ -78,9 +165,7 @@ def pass_app(command: Callable[Concatenate[Entcore, P], R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        context = click.get_current_context().find_object(CliContext)
-        if context is None:
-            raise click.UsageError("this command runs under the entcore command")
+        context = cli_context(click.get_current_context())
         return command(context.app(), *args, **kwargs)
 
     return wrapper

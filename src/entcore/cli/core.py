@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from entcore.cli.context import CliContext, pass_context
 from entcore.cli.output import emit_json, errors_as_failures
-from entcore.store import Store
+
+if TYPE_CHECKING:
+    from entcore.store import Store
 
 # -- db -------------------------------------------------------------------------------------
+
+
+def _store(context: CliContext) -> Store:
+    """The store of ``--db``, neither migrated nor checked."""
+    # Imported here: SQLAlchemy and Alembic are the bulk of start-up time, which
+    # ``entcore --help`` and the commands that never open a store do not pay.
+    from entcore.store import Store
+
+    return Store(context.settings().db_url)
 
 
 @click.group()
@@ -21,7 +34,7 @@ def db() -> None:
 def db_upgrade(context: CliContext) -> None:
     """Create or migrate the store to the newest schema."""
     with errors_as_failures():
-        store = Store(context.settings().db_url)
+        store = _store(context)
         before = store.revision()
         store.upgrade()
         click.echo(f"{store.url}: {before or 'empty'} -> {store.revision()}")
@@ -33,7 +46,7 @@ def db_upgrade(context: CliContext) -> None:
 def db_current(context: CliContext) -> None:
     """Print the store's schema revision."""
     with errors_as_failures():
-        store = Store(context.settings().db_url)
+        store = _store(context)
         click.echo(f"{store.url}: {store.revision() or 'empty'} (head {store.head()})")
         store.dispose()
 

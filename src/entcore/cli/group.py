@@ -1,4 +1,4 @@
-"""The root ``entcore`` group: global options, and the command groups it holds."""
+"""The root ``entcore`` group: global options, the core's commands, and those plugins add."""
 
 from __future__ import annotations
 
@@ -7,11 +7,46 @@ from pathlib import Path
 import click
 
 from entcore import __version__
-from entcore.cli import core, directory, timetable
-from entcore.cli.context import CliContext
+from entcore.cli import core, directory
+from entcore.cli.context import cli_context
+from entcore.cli.output import fail
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class EntcoreGroup(click.Group):
+    """A group holding the core's commands, and those plugins register.
+
+    Plugin commands are looked up only when they are needed (help, or a name
+    that is not a core command), on a leniently loaded plugin manager: a broken
+    plugin never breaks ``entcore --help``, ``entcore plugins`` or any core
+    command.  A core command always wins over a plugin's (the registry refuses
+    the core's names anyway).
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Core and plugin command names, sorted."""
+        return sorted({*super().list_commands(ctx), *cli_context(ctx).plugin_commands()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The core command ``cmd_name``, or the plugin command, or ``None``."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        return cli_context(ctx).plugin_commands().get(cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As click does; an unknown name when plugin discovery failed shows why, in one line."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            error = cli_context(ctx).discovery_error
+            if error is None:
+                raise
+            fail(error)
+
+
+@click.group(cls=EntcoreGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="entcore")
 @click.option(
     "--db",
@@ -28,13 +63,16 @@ from entcore.cli.context import CliContext
 @click.pass_context
 def main(ctx: click.Context, db: str | None, config: Path | None) -> None:
     """Provision and connect a school's digital workspace (ENT)."""
-    context = CliContext(db, config)
-    ctx.obj = context
-    ctx.call_on_close(context.close)
+    context = cli_context(ctx)
+    context.db, context.config = db, config
 
 
-main.add_command(core.db)
-main.add_command(core.plugins_command)
-main.add_command(core.stats_command)
-main.add_command(directory.directory)
-main.add_command(timetable.timetable)
+#: The core's commands; plugins add theirs through ``entcore_register_commands``.
+CORE_COMMANDS: tuple[click.Command, ...] = (
+    core.db,
+    core.plugins_command,
+    core.stats_command,
+    directory.directory,
+)
+for _command in CORE_COMMANDS:
+    main.add_command(_command)

@@ -1,4 +1,9 @@
-"""``entcore timetable``: import, validate or cancel, reports, reconciliation, mode, sessions."""
+"""``entcore timetable``: import, validate or cancel, reports, reconciliation, mode, sessions.
+
+The group reaches the command line the way any plugin's does: this module is
+the built-in plugin ``timetable-cli`` (:data:`entcore.manager.BUILTIN_PLUGINS`),
+whose ``entcore_register_commands`` adds it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from pathlib import Path
 import click
 
 from entcore import demo as demo_data
+from entcore import hookimpl
 from entcore.cli.context import CliContext, pass_context
 from entcore.cli.output import emit_json, errors_as_failures
+from entcore.registry import CommandRegistry
 from entcore.timetable.expand import PARIS
 from entcore.timetable.render import FORMATS, render_text
 from entcore.timetable.report import TimetableReport
@@ -279,3 +286,9 @@ def sessions_command(
             f"{session['subject'] or '?':<8} {audience:<20} {', '.join(session['teachers']):<30} "
             f"{', '.join(session['rooms'])}  {session['status']}"
         )
+
+
+@hookimpl
+def entcore_register_commands(registry: CommandRegistry) -> None:
+    """Add ``entcore timetable`` (the core's built-in ``timetable-cli`` plugin)."""
+    registry.add(timetable)

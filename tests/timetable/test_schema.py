@@ -7,7 +7,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-import entcore.timetable.tables  # noqa: F401 - the metadata must know the timetable tables
 from entcore.store import Base, Store
 from entcore.store.database import _alembic_config
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 import entcore
 from entcore import Entcore, ImportRefused, InvalidFileError, NotFound, UnknownFormatError
 from entcore.model import Course, ItemKind, SchoolYear, TimetableTeacher
-from entcore.timetable.tables import ContentRow, SessionRow, TimetableImport
+from entcore.store.timetable_schema import ContentRow, SessionRow, TimetableImport
 from tests.timetable.builders import (
     ANNUAL,
     FORTNIGHTLY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from entcore.timetable.tables import SessionRow, TimetableImport
+from entcore.store.timetable_schema import SessionRow, TimetableImport
 
 
 def timetable_counts(connection: Connection) -> dict[str, int]:

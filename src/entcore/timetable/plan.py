@@ -21,6 +21,7 @@ from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
 
 from entcore.model.timetable import Timetable
 from entcore.store.schema import DirectoryImport, Group, Structure
+from entcore.store.timetable_schema import TimetableIdentity, TimetableImport, TimetableMapping
 from entcore.timetable.derive import derive
 from entcore.timetable.diff import compare, summarize
 from entcore.timetable.expand import PARIS, CourseNames, Expansion, describe_course, expand
@@ -44,7 +45,6 @@ from entcore.timetable.sessions import (
     plan_sessions,
     stored_weekly,
 )
-from entcore.timetable.tables import TimetableIdentity, TimetableImport, TimetableMapping
 
 VALIDATED = "validated"
 

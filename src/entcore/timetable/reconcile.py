@@ -37,9 +37,9 @@ from entcore.store.schema import (
     GroupMember,
     SchoolClass,
 )
+from entcore.store.timetable_schema import TimetableIdentity, TimetableMapping
 from entcore.timetable.derive import normalise
 from entcore.timetable.report import ReportWarning
-from entcore.timetable.tables import TimetableIdentity, TimetableMapping
 
 STAFF_PROFILES = ("Teacher", "Personnel")
 STUDENT_PROFILE = "Student"

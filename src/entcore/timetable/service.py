@@ -27,6 +27,7 @@ from entcore.model.reports import StructureInfo
 from entcore.model.timetable import Timetable
 from entcore.protocols import FormatContext, TimetableFormat
 from entcore.store.schema import Account, Group, SchoolClass, Structure, utcnow
+from entcore.store.timetable_schema import TimetableImport, TimetableMapping
 from entcore.timetable.derive import normalise
 from entcore.timetable.expand import PARIS
 from entcore.timetable.plan import (
@@ -42,7 +43,6 @@ from entcore.timetable.reconcile import MODES, STAFF_PROFILES, DirectoryView
 from entcore.timetable.render import render
 from entcore.timetable.report import CANCELLED, PENDING, VALIDATED, TimetableReport
 from entcore.timetable.sessions import day_start, list_sessions
-from entcore.timetable.tables import TimetableImport, TimetableMapping
 
 if TYPE_CHECKING:
     from entcore.app import Entcore

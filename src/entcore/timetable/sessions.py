@@ -24,6 +24,7 @@ from typing import Any
 from attrs import define, field, frozen
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from entcore.store.timetable_schema import ContentLink, ContentRow, SessionRow
 from entcore.timetable.expand import (
     ACTIVE,
     CANCELLED,
@@ -34,7 +35,6 @@ from entcore.timetable.expand import (
     SessionContent,
 )
 from entcore.timetable.reconcile import NEW_GROUP, DirectoryView, Resolution
-from entcore.timetable.tables import ContentLink, ContentRow, SessionRow
 
 CHUNK = 500
 DELETED = "deleted"

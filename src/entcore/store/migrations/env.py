@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import entcore.timetable.tables  # noqa: F401 - registers the timetable tables on the metadata
-from entcore.store.schema import Base
+from entcore.store import Base  # the package registers every table on the metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - entcore always provides a connection

@@ -1,4 +1,7 @@
-"""The timetable engine's tables, on the store's declarative base.
+"""The timetable tables, on the store's declarative base.
+
+They live in the store, not in :mod:`entcore.timetable`, so that the store (and
+its migrations) never imports an engine: layers import downwards only.
 
 ``timetable_imports``
     One row per import: pending until validated or cancelled.  It keeps what a

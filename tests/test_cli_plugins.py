@@ -101,7 +101,7 @@ def test_a_plugin_command_group_runs(run: Callable[..., Result], entcore_db_url:
     assert run("greet", "hello", "Léa").output == "Bonjour Léa\n"
     stats = run("greet", "stats")
     assert stats.exit_code == 0, stats.output
-    assert json.loads(stats.output) == {"students": 0, "db": entcore_db_url}
+    assert json.loads(stats.output) == {"students": 0, "connectors": [], "db": entcore_db_url}
     one_line(run("greet", "refuse"), "refusé par le plugin")
     assert "greet hello [OPTIONS] NAME" in run("greet", "hello", "--help").output
 
@@ -249,3 +249,35 @@ def test_help_opens_no_store() -> None:
         "assert 'sqlalchemy' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PATH": "", "ENTCORE_CONFIG": ""})
+
+
+def test_no_warning_on_every_invocation(
+    run: Callable[..., Result], tmp_path: Path, entcore_db_url: str
+) -> None:
+    """A broken plugin is not announced on stderr by --help or by commands that do not need it:
+    `entcore plugins` lists it, and a command that needs it fails with one line."""
+    env = {
+        "PATH": "",
+        "ENTCORE_CONFIG": "",
+        "ENTCORE_LOAD_PLUGINS": "greeter,badcmd,brokencmd",
+        "PYTHONPATH": f"{tmp_path / 'site'}:{Path(__file__).resolve().parents[1]}",
+    }
+
+    def entcore(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "entcore", "--db", entcore_db_url, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    listing = entcore("--help")
+    assert listing.returncode == 0 and "  greet " in listing.stdout and listing.stderr == ""
+    hello = entcore("greet", "hello", "Léa")
+    assert (hello.returncode, hello.stdout, hello.stderr) == (0, "Bonjour Léa\n", "")
+    needs_plugins = entcore("greet", "stats")
+    assert needs_plugins.returncode == 1 and needs_plugins.stdout == ""
+    assert (
+        needs_plugins.stderr.count("\n") == 1 and "entcore-broken-cmd 9.9" in needs_plugins.stderr
+    )

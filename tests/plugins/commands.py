@@ -28,8 +28,14 @@ def hello(name: str) -> None:
 @greet.command()
 @entcore.cli.pass_app
 def stats(app: entcore.Entcore) -> None:
-    """The store's counts, as JSON."""
-    entcore.cli.emit_json({"students": app.stats()["students"], "db": app.settings.db_url})
+    """The store's counts and the connectors installed, as JSON."""
+    entcore.cli.emit_json(
+        {
+            "students": app.stats()["students"],
+            "connectors": app.plugins.connectors().names(),
+            "db": app.settings.db_url,
+        }
+    )
 
 
 @greet.command()

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -84,11 +85,12 @@ class CliContext:
         if self._commands is None:
             self._commands = {}
             try:
-                self._commands = discover_commands(self._lenient_app().plugins)
+                with _quiet(_MANAGER_LOG):
+                    self._commands = discover_commands(self._lenient_app().plugins)
             except EntcoreError as error:
                 # Settings or the plugin manager itself are broken: the core's
                 # commands still work, and say what is wrong when they run.
-                log.warning("plugin commands unavailable: %s", error)
+                log.info("plugin commands unavailable: %s", error)
                 self.discovery_error = error
         return self._commands
 
@@ -113,7 +115,7 @@ def discover_commands(plugins: Plugins) -> dict[str, click.Command]:
             culprit = _culprit(plugins, error)
             if culprit is None:
                 raise
-            log.warning("%s", error)
+            log.info("%s", error)
             info = next(i for i in plugins.listing(include_builtins=True) if i.name == culprit)
             plugins.unregister(culprit)
             plugins.failures.append(attrs.evolve(info, hooks=(), error=str(error)))
@@ -128,6 +130,26 @@ def _culprit(plugins: Plugins, error: PluginRegistrationError) -> str | None:
         if str(plugins.owner_of(impl.plugin_name)) in message:
             return str(impl.plugin_name)
     return None
+
+
+#: The manager warns of each plugin that fails under lenient loading.
+_MANAGER_LOG = logging.getLogger("entcore.manager")
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Silence ``logger``'s warnings for the block.
+
+    Discovery runs for ``--help`` and before many commands: a broken plugin is
+    reported by ``entcore plugins`` and, in one line, by a command that needs
+    it, not by a warning on every invocation.
+    """
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def cli_context(ctx: click.Context) -> CliContext:

@@ -9,7 +9,7 @@ import click
 from entcore import __version__
 from entcore.cli import core, directory
 from entcore.cli.context import cli_context
-from entcore.cli.output import fail
+from entcore.cli.output import errors_as_failures, fail
 
 
 class EntcoreGroup(click.Group):
@@ -32,6 +32,11 @@ class EntcoreGroup(click.Group):
         if command is not None:
             return command
         return cli_context(ctx).plugin_commands().get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; an entcore error that escapes it still ends as one line."""
+        with errors_as_failures():
+            return super().invoke(ctx)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]

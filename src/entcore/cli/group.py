@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from entcore import __version__
-from entcore.cli import core, directory
 from entcore.cli.context import cli_context
+from entcore.cli.core import db as db_group
+from entcore.cli.core import plugins_command, stats_command
+from entcore.cli.directory import directory
 from entcore.cli.output import errors_as_failures, fail
 
 
@@ -73,11 +75,6 @@ def main(ctx: click.Context, db: str | None, config: Path | None) -> None:
 
 
 #: The core's commands; plugins add theirs through ``entcore_register_commands``.
-CORE_COMMANDS: tuple[click.Command, ...] = (
-    core.db,
-    core.plugins_command,
-    core.stats_command,
-    directory.directory,
-)
+CORE_COMMANDS: tuple[click.Command, ...] = (db_group, plugins_command, stats_command, directory)
 for _command in CORE_COMMANDS:
     main.add_command(_command)

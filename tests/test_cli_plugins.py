@@ -281,3 +281,30 @@ def test_no_warning_on_every_invocation(
     assert (
         needs_plugins.stderr.count("\n") == 1 and "entcore-broken-cmd 9.9" in needs_plugins.stderr
     )
+
+
+def test_a_misspelt_hook_leaves_help_and_core_commands_working(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A hook name with a typo makes the plugin manager refuse to start: --help still lists the
+    core commands, and a plugin command says why it is unavailable, in one line."""
+    install(
+        tmp_path / "site",
+        "entcore-typo",
+        "0.2",
+        {
+            "entcore_typo": "import entcore\n\n@entcore.hookimpl\ndef entcore_register_comands(registry):\n    pass\n"
+        },
+        {"typo": "entcore_typo"},
+    )
+    try:
+        listing = run("--help", load="greeter,typo")
+        assert listing.exit_code == 0, listing.output
+        assert "  stats " in listing.output and "  greet " not in listing.output
+        one_line(
+            run("timetable", "reports", "--uai", "0740001A", load="greeter,typo"),
+            "entcore_register_comands",
+        )
+        assert run("stats", "--json", load="greeter,typo").exit_code == 0
+    finally:
+        sys.modules.pop("entcore_typo", None)

@@ -1,8 +1,11 @@
 """The ``entcore`` command.
 
 Plugins are loaded only by the commands that need them, so that one broken
-plugin never breaks ``entcore --help`` or ``entcore plugins``.  Errors end the
-command with one line on stderr and a non-zero exit status.
+plugin never breaks ``entcore --help`` or ``entcore plugins``; a faulty plugin
+is left out (listed by ``entcore plugins``) unless ``plugins.strict`` is set.
+Errors end the command with one line on stderr and a non-zero exit status:
+1 failed (nothing written), 2 usage, 3 written but a plugin's lifecycle hook
+failed afterwards.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from entcore import __version__
-from entcore.errors import EntcoreError
+from entcore.errors import EntcoreError, LifecycleHookError
 from entcore.settings import load_settings
 
 
@@ -28,10 +31,17 @@ class Failure(click.ClickException):
         click.echo(f"entcore: {self.format_message()}", err=True)
 
 
+class CommittedFailure(Failure):
+    """The change was committed, but a plugin's lifecycle hook failed afterwards; exit status 3."""
+
+    exit_code = 3
+
+
 def fail(error: BaseException) -> NoReturn:
-    """End the command with ``error`` as one line."""
+    """End the command with ``error`` as one line (exit 1; 3 for a failed lifecycle hook)."""
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    raise Failure(message) from error
+    kind = CommittedFailure if isinstance(error, LifecycleHookError) else Failure
+    raise kind(message) from error
 
 
 class Context:
@@ -42,13 +52,18 @@ class Context:
         self.config = config
         self._app: Any = None
 
-    def app(self, *, strict: bool = True) -> Any:
-        """The :class:`~entcore.Entcore` application (created once)."""
+    def app(self, *, strict: bool | None = None) -> Any:
+        """The :class:`~entcore.Entcore` application (created once).
+
+        Plugin loading is lenient unless ``strict`` (default: the ``plugins.strict`` setting).
+        """
         if self._app is None:
             from entcore.app import Entcore
 
             try:
                 settings = load_settings(self.config, overrides={("store", "url"): self.db})
+                if strict is None:
+                    strict = bool(settings.core("plugins")["strict"])
                 self._app = Entcore(settings, strict=strict)
             except EntcoreError as error:
                 fail(error)
@@ -173,14 +188,17 @@ def db_current(context: Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def plugins_command(context: Context, include_all: bool, as_json: bool) -> None:
-    """List installed plugins, what they implement and register, and those that failed to load."""
+    """List installed plugins, what they implement and register, and those left out (exit 0)."""
     app = context.app(strict=False)
     with errors_as_failures():
-        listing = app.plugins.listing(include_builtins=include_all)
+        plugins = app.plugins
+        # Collected before listing: a plugin whose registration hook raises is
+        # left out (and listed as failed) while the registries are collected.
+        plugins.registries()
         entries = []
-        for info in listing:
+        for info in plugins.listing(include_builtins=include_all):
             entry = info.to_json()
-            entry["provides"] = app.plugins.provided_by(info.name) if info.error is None else {}
+            entry["provides"] = plugins.provided_by(info.name) if info.error is None else {}
             entries.append(entry)
     if as_json:
         emit_json(entries)

@@ -51,6 +51,7 @@ class Context:
         self.db = db
         self.config = config
         self._app: Any = None
+        self.listing_plugins = False
 
     def app(self, *, strict: bool | None = None) -> Any:
         """The :class:`~entcore.Entcore` application (created once).
@@ -70,9 +71,18 @@ class Context:
         return self._app
 
     def close(self) -> None:
-        """Release the store."""
-        if self._app is not None:
-            self._app.close()
+        """Warn about plugins left out (``entcore plugins`` lists them instead); release the store."""
+        if self._app is None:
+            return
+        plugins = self._app.__dict__.get("plugins")  # only if this command loaded them
+        if plugins is not None and plugins.failures and not self.listing_plugins:
+            names = ", ".join(info.owner.label for info in plugins.failures)
+            click.echo(
+                f"entcore: avertissement : plugins laissés de côté : {names} "
+                "(voir « entcore plugins »)",
+                err=True,
+            )
+        self._app.close()
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -189,6 +199,7 @@ def db_current(context: Context) -> None:
 @pass_context
 def plugins_command(context: Context, include_all: bool, as_json: bool) -> None:
     """List installed plugins, what they implement and register, and those left out (exit 0)."""
+    context.listing_plugins = True
     app = context.app(strict=False)
     with errors_as_failures():
         plugins = app.plugins

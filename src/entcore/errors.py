@@ -91,6 +91,7 @@ class LifecycleHookError(EntcoreError):
     def __init__(
         self, plugin: Owner | None, hook: str, what: str, committed: object, cause: BaseException
     ):
+        # ``what`` says what was committed, e.g. "import d'annuaire n° 12 enregistré".
         self.plugin = plugin
         self.hook = hook
         self.committed = committed
@@ -99,7 +100,7 @@ class LifecycleHookError(EntcoreError):
         detail = f"{type(cause).__name__}: {cause}".strip()
         first_line = detail.splitlines()[0] if detail else type(cause).__name__
         super().__init__(
-            f"{what} est enregistré, mais {who} a échoué ensuite dans {hook} : {first_line}"
+            f"{what}, mais {who} a échoué ensuite dans {hook} : {first_line}"
         )
 
 

@@ -237,7 +237,7 @@ class Plugins:
         hooks = self.hooks_of(name)
         self.unregister(name)
         self.failures.append(attrs.evolve(info, hooks=hooks, error=message, stage=stage))
-        log.warning("%s", message)
+        log.info("%s", message)
 
     # -- calling hooks with attribution -------------------------------------------------------
 
@@ -604,7 +604,7 @@ def create_plugin_manager(
     def failed(info: PluginInfo, error: Exception, stage: str) -> None:
         if strict:
             raise error
-        log.warning("%s", error)
+        log.info("%s", error)
         facade.failures.append(attrs.evolve(info, error=str(error), stage=stage))
 
     if builtins:

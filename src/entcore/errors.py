@@ -99,9 +99,7 @@ class LifecycleHookError(EntcoreError):
         who = f"le plugin {plugin.label}" if plugin is not None else "un plugin"
         detail = f"{type(cause).__name__}: {cause}".strip()
         first_line = detail.splitlines()[0] if detail else type(cause).__name__
-        super().__init__(
-            f"{what}, mais {who} a échoué ensuite dans {hook} : {first_line}"
-        )
+        super().__init__(f"{what}, mais {who} a échoué ensuite dans {hook} : {first_line}")
 
 
 class StoreError(EntcoreError):

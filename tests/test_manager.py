@@ -549,3 +549,44 @@ def test_lifecycle_hook_failure_names_the_plugin_and_keeps_the_import(
     assert report.id is not None and report.counts["students"].created == 1
     assert str(error).startswith(f"import d'annuaire n° {report.id} enregistré, mais le plugin")
     assert app.stats()["students"] == 1
+
+
+def test_plugin_refused_by_pluggy_validation_is_left_out() -> None:
+    """An implementation asking for an argument the hook lacks: strict raises naming the plugin
+    and the argument; lenient leaves it out and registers the others."""
+
+    class Extra:
+        @entcore.hookimpl
+        def entcore_register_connectors(self, registry: object, session: object) -> None:
+            raise AssertionError("never called")
+
+    with pytest.raises(PluginRegistrationError, match="session"):
+        create_plugin_manager(load_entrypoints=False, plugins=[Extra(), registrations])
+    plugins = create_plugin_manager(
+        load_entrypoints=False, strict=False, plugins=[Extra(), registrations]
+    )
+    [failed] = plugins.failures
+    assert failed.stage == "registration" and "session" in (failed.error or "")
+    assert "\n" not in (failed.error or "")
+    assert plugins.connectors().names() == ["school-list"]
+
+
+def test_settings_section_of_a_left_out_plugin_does_not_block_the_others(
+    entcore_app_factory, site: Path, tmp_path: Path
+) -> None:
+    """The configuration names a section of a plugin that failed to load: lenient, the other
+    plugins and the core still load (the section cannot be checked); strict, the load error."""
+    install(
+        site,
+        "entcore-broken",
+        "0.1",
+        {"entcore_broken": BROKEN_PLUGIN.format(marker=str(tmp_path / "m"))},
+        {"broken": "entcore_broken"},
+    )
+    config = "[broken]\nanything = 1\n"
+    app = entcore_app_factory(entrypoints=True, strict=False, config=config)
+    assert "aaf" in app.plugins.directory_sources()
+    assert [info.name for info in app.plugins.failures] == ["broken"]
+    strict = entcore_app_factory(entrypoints=True, config=config)
+    with pytest.raises(PluginLoadError):
+        strict.plugins  # noqa: B018

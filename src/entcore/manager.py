@@ -28,8 +28,8 @@ import importlib
 import importlib.metadata
 import logging
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -136,6 +136,21 @@ class _HookFailed(Exception):
         self.error = error
 
 
+class _CallState:
+    """The hook calls in progress in one thread, and who raised what during them.
+
+    ``raised`` maps ``id(exception)`` to the exception (kept alive so that its
+    id stays unique) and the name of the plugin whose implementation raised it.
+    The wrappers :meth:`Plugins._attribute` installs fill it; the first plugin
+    to raise an exception object keeps it, so an error that only passes through
+    a wrapper on its way out stays the raiser's.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.raised: dict[int, tuple[BaseException, str]] = {}
+
+
 class Plugins:
     """A plugin manager with its loading record and a typed method per hook.
 
@@ -154,13 +169,9 @@ class Plugins:
         self.failures: list[PluginInfo] = []
         """Plugins left out (lenient loading only), with their error."""
         self._registries: dict[str, Registry[Any]] = {}
-        # Which plugin raised which exception during the hook call in progress:
-        # id(exception) -> (exception, plugin name).  Filled by the wrappers
-        # :meth:`_attribute` installs; the first plugin to raise an exception
-        # object keeps it, so an error that only passes through a wrapper on
-        # its way out stays the raiser's.
-        self._raised: dict[int, tuple[BaseException, str]] = {}
-        self._calls_in_progress = 0
+        # Per thread, which plugin raised which exception during the hook calls
+        # in progress (see :class:`_CallState`).
+        self._state = threading.local()
 
     # -- registration of plugins ------------------------------------------------------------
 
@@ -282,29 +293,31 @@ class Plugins:
 
         return attributed
 
-    def _record(self, plugin: str, error: BaseException) -> None:
-        if self._calls_in_progress:
-            self._raised.setdefault(id(error), (error, plugin))
+    def _calls(self) -> _CallState:
+        state: _CallState | None = getattr(self._state, "calls", None)
+        if state is None:
+            state = self._state.calls = _CallState()
+        return state
 
-    @contextmanager
-    def _calling(self) -> Iterator[None]:
-        self._calls_in_progress += 1
-        try:
-            yield
-        finally:
-            self._calls_in_progress -= 1
-            if not self._calls_in_progress:
-                self._raised.clear()
+    def _record(self, plugin: str, error: BaseException) -> None:
+        state = self._calls()
+        if state.depth:
+            state.raised.setdefault(id(error), (error, plugin))
 
     def _call(self, hook_name: str, **kwargs: object) -> object:
         """Call ``pm.hook.<hook_name>(**kwargs)``; an exception comes out as :class:`_HookFailed`."""
-        with self._calling():
-            try:
-                return getattr(self.pm.hook, hook_name)(**kwargs)
-            except Exception as error:
-                found = self._raised.get(id(error))
-                plugin = found[1] if found is not None and found[0] is error else None
-                raise _HookFailed(plugin, error) from error
+        state = self._calls()
+        state.depth += 1
+        try:
+            return getattr(self.pm.hook, hook_name)(**kwargs)
+        except Exception as error:
+            found = state.raised.get(id(error))
+            plugin = found[1] if found is not None and found[0] is error else None
+            raise _HookFailed(plugin, error) from error
+        finally:
+            state.depth -= 1
+            if not state.depth:
+                state.raised.clear()
 
     # -- listing ------------------------------------------------------------------------------
 

@@ -590,3 +590,19 @@ def test_settings_section_of_a_left_out_plugin_does_not_block_the_others(
     strict = entcore_app_factory(entrypoints=True, config=config)
     with pytest.raises(PluginLoadError):
         strict.plugins  # noqa: B018
+
+
+def test_plugin_exiting_at_import_is_left_out(site: Path) -> None:
+    """A plugin module that calls sys.exit() when imported is a failed import, not an exit."""
+    install(
+        site,
+        "entcore-broken",
+        "0.1",
+        {"entcore_broken": "import sys\nsys.exit(2)\n"},
+        {"broken": "entcore_broken"},
+    )
+    plugins = create_plugin_manager(strict=False)
+    [failed] = [info for info in plugins.failures if info.name == "broken"]
+    assert failed.stage == "import" and "SystemExit: 2" in (failed.error or "")
+    with pytest.raises(PluginLoadError):
+        create_plugin_manager()

@@ -679,7 +679,8 @@ def create_plugin_manager(
                 continue
             try:
                 plugin = entry_point.load()
-            except Exception as cause:
+            # SystemExit too: a module written as a script may call sys.exit() on import.
+            except (Exception, SystemExit) as cause:
                 load_error = PluginLoadError(distribution, version, declared, cause)
                 load_error.__cause__ = cause
                 failed(info, load_error, "import")

@@ -9,6 +9,7 @@ distribution and its ``entcore`` entry points exactly as it finds real ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -18,8 +19,12 @@ def install(
     version: str,
     modules: dict[str, str],
     entry_points: dict[str, str],
+    requires: Sequence[str] = (),
 ) -> Path:
-    """Write a distribution into ``site``; returns its dist-info folder."""
+    """Write a distribution into ``site``; returns its dist-info folder.
+
+    ``requires`` are its ``Requires-Dist`` lines (PEP 508 requirements).
+    """
     site.mkdir(parents=True, exist_ok=True)
     for module, source in modules.items():
         path = site / (module.replace(".", "/") + ".py")
@@ -27,8 +32,10 @@ def install(
         path.write_text(source, encoding="utf-8")
     folder = site / f"{re.sub(r'[-.]+', '_', name)}-{version}.dist-info"
     folder.mkdir()
+    requirements = "".join(f"Requires-Dist: {line}\n" for line in requires)
     (folder / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{requirements}",
+        encoding="utf-8",
     )
     lines = ["[entcore]"] + [f"{ep} = {target}" for ep, target in entry_points.items()]
     (folder / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -110,10 +110,11 @@ def test_plugins_json_lists_installed_and_failed(entcore_db_url: str, site: Path
     assert "entcore" in everything
 
 
-def test_commands_needing_plugins_fail_on_a_broken_one(
+def test_commands_leave_a_broken_plugin_out(
     entcore_db_url: str, site: Path, tmp_path: Path
 ) -> None:
-    """A command that loads plugins exits 1 with one line naming the broken distribution."""
+    """A command that loads plugins runs without a broken one, warning in one line; with
+    plugins.strict it stops with one line naming the broken distribution."""
     install(
         site,
         "entcore-cli-broken",
@@ -123,12 +124,19 @@ def test_commands_needing_plugins_fail_on_a_broken_one(
     )
     feed = tmp_path / "feed"
     feed.mkdir()
-    result = CliRunner().invoke(
-        main, ["--db", entcore_db_url, "directory", "import", str(feed)], env={"ENTCORE_CONFIG": ""}
+    args = ["--db", entcore_db_url, "directory", "import", str(feed)]
+    result = CliRunner().invoke(main, args, env={"ENTCORE_CONFIG": ""})
+    assert result.exit_code == 1  # the empty folder is refused, not the plugin
+    warning, error = result.output.strip().splitlines()
+    assert warning.startswith("entcore: avertissement : plugins laissés de côté : ")
+    assert "entcore-cli-broken 9.9" in warning
+    assert "aucune source d'annuaire ne reconnaît" in error and "entcore-cli-broken 9.9" in error
+    strict = CliRunner().invoke(
+        main, args, env={"ENTCORE_CONFIG": "", "ENTCORE_STRICT_PLUGINS": "1"}
     )
-    assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "entcore-cli-broken 9.9" in lines[0]
+    assert strict.exit_code == 1
+    lines = strict.output.strip().splitlines()
+    assert len(lines) == 1 and "le plugin entcore-cli-broken 9.9 n'a pas pu" in lines[0]
     disabled = CliRunner().invoke(
         main,
         ["--db", entcore_db_url, "plugins", "--json"],

@@ -139,7 +139,9 @@ def test_broken_plugins_leave_the_command_line_working(run: Callable[..., Result
         and "entcore-badcmd 0.1 (badcmd = tests.plugins.badcommands): FAILED" in text.output
     )
     core = run("stats", "--json", load=load)
-    assert core.exit_code == 0 and json.loads(core.output)["students"] == 0
+    assert core.exit_code == 0 and json.loads(core.stdout)["students"] == 0
+    # The command names, in one warning line, the plugins it left out.
+    assert core.stderr.count("\n") == 1 and "entcore-badcmd 0.1" in core.stderr
 
 
 def test_unknown_command_and_core_commands_without_plugins(run: Callable[..., Result]) -> None:
@@ -276,18 +278,24 @@ def test_no_warning_on_every_invocation(
     assert listing.returncode == 0 and "  greet " in listing.stdout and listing.stderr == ""
     hello = entcore("greet", "hello", "Léa")
     assert (hello.returncode, hello.stdout, hello.stderr) == (0, "Bonjour Léa\n", "")
+    # A command that loads the plugins works without the faulty ones and names them once.
     needs_plugins = entcore("greet", "stats")
-    assert needs_plugins.returncode == 1 and needs_plugins.stdout == ""
-    assert (
-        needs_plugins.stderr.count("\n") == 1 and "entcore-broken-cmd 9.9" in needs_plugins.stderr
-    )
+    assert needs_plugins.returncode == 0 and json.loads(needs_plugins.stdout)["students"] == 0
+    assert needs_plugins.stderr.count("\n") == 1
+    assert "plugins laissés de côté" in needs_plugins.stderr
+    assert "entcore-broken-cmd 9.9" in needs_plugins.stderr
+    # Strict loading, on request, stops at the faulty plugin in one line.
+    env["ENTCORE_STRICT_PLUGINS"] = "1"
+    strict = entcore("greet", "stats")
+    assert strict.returncode == 1 and strict.stdout == ""
+    assert strict.stderr.count("\n") == 1 and "entcore-broken-cmd 9.9" in strict.stderr
 
 
 def test_a_misspelt_hook_leaves_help_and_core_commands_working(
     run: Callable[..., Result], tmp_path: Path
 ) -> None:
-    """A hook name with a typo makes the plugin manager refuse to start: --help still lists the
-    core commands, and a plugin command says why it is unavailable, in one line."""
+    """A hook name with a typo leaves that plugin out: --help lists the core commands and the
+    other plugins' commands, `entcore plugins` names the typo, and commands warn in one line."""
     install(
         tmp_path / "site",
         "entcore-typo",
@@ -300,11 +308,14 @@ def test_a_misspelt_hook_leaves_help_and_core_commands_working(
     try:
         listing = run("--help", load="greeter,typo")
         assert listing.exit_code == 0, listing.output
-        assert "  stats " in listing.output and "  greet " not in listing.output
-        one_line(
-            run("timetable", "reports", "--uai", "0740001A", load="greeter,typo"),
-            "entcore_register_comands",
-        )
-        assert run("stats", "--json", load="greeter,typo").exit_code == 0
+        assert "  stats " in listing.output and "  greet " in listing.output
+        plugins = run("plugins", "--json", load="greeter,typo")
+        assert plugins.exit_code == 0
+        entries = {entry["plugin"]: entry for entry in json.loads(plugins.stdout)}
+        assert "entcore_register_comands" in entries["typo"]["error"]
+        assert entries["greeter"]["error"] is None
+        stats = run("stats", "--json", load="greeter,typo")
+        assert stats.exit_code == 0 and json.loads(stats.stdout)["students"] == 0
+        assert stats.stderr.count("\n") == 1 and "entcore-typo 0.2" in stats.stderr
     finally:
         sys.modules.pop("entcore_typo", None)

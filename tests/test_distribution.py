@@ -58,13 +58,44 @@ BROKEN = """\
 raise RuntimeError("this plugin cannot be imported")
 """
 
+FAILING_REGISTRATION = """\
+import entcore
 
-def project(root: Path, name: str, version: str, entry: str, source: str) -> Path:
+
+@entcore.hookimpl
+def entcore_register_timetable_formats(registry):
+    raise KeyError("no formats today")
+"""
+
+MISSPELT = """\
+import entcore
+
+
+@entcore.hookimpl
+def entcore_register_conectors(registry):
+    raise AssertionError("never called: the hook name is misspelt")
+"""
+
+AFTER_COMMIT = """\
+import entcore
+
+
+@entcore.hookimpl
+def entcore_directory_applied(app, report):
+    raise OSError(28, "No space left on device")
+"""
+
+
+def project(
+    root: Path, name: str, version: str, entry: str, source: str, requires: str = "entcore"
+) -> Path:
     package = name.replace("-", "_")
     folder = root / name
     (folder / "src" / package).mkdir(parents=True)
+    text = PYPROJECT.format(name=name, version=version, entry=entry, package=package)
     (folder / "pyproject.toml").write_text(
-        PYPROJECT.format(name=name, version=version, entry=entry, package=package), encoding="utf-8"
+        text.replace('dependencies = ["entcore"]', f"dependencies = [{requires!r}]"),
+        encoding="utf-8",
     )
     (folder / "src" / package / "__init__.py").write_text(source, encoding="utf-8")
     return folder
@@ -139,21 +170,79 @@ def test_installed_plugin_is_listed_and_usable(environment: Path, tmp_path: Path
     assert used.stdout.strip() == "lea.dupont"
 
 
-def test_broken_plugin_is_reported_not_fatal(environment: Path, tmp_path: Path) -> None:
-    """A plugin whose import raises: listed with its error (exit 0); other commands fail in one line."""
-    pip_install(environment, project(tmp_path, "entcore-broken", "0.0.1", "broken", BROKEN))
+def entcore(python: Path, db: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return run(python, "-m", "entcore", "--db", db, *args, cwd=cwd)
+
+
+def test_faulty_plugins_are_listed_and_the_others_keep_working(
+    environment: Path, tmp_path: Path
+) -> None:
+    """Plugins raising at import, in a registration hook, with a misspelt hook or for another
+    entcore: each listed with its error (exit 0); the demo AAF and EDT imports still succeed;
+    asking for the broken one says why in one line."""
+    faulty = {
+        "entcore-broken": ("0.0.1", "broken", BROKEN, "entcore"),
+        "entcore-failreg": ("0.2", "failreg", FAILING_REGISTRATION, "entcore"),
+        "entcore-typo": ("0.3", "typo", MISSPELT, "entcore"),
+        "entcore-future": ("5.0", "future", HELLO.replace("hello", "future"), "entcore>=99"),
+    }
+    for name, (version, entry, source, requires) in faulty.items():
+        pip_install(environment, project(tmp_path, name, version, entry, source, requires))
     db = f"sqlite:///{tmp_path / 'e.db'}"
     try:
-        listed = run(environment, "-m", "entcore", "--db", db, "plugins", "--json", cwd=tmp_path)
+        listed = entcore(environment, db, "plugins", "--json", cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
-        broken = {entry["name"]: entry for entry in json.loads(listed.stdout)}["entcore-broken"]
-        assert "RuntimeError: this plugin cannot be imported" in broken["error"]
-        assert broken["version"] == "0.0.1"
-        failed = run(
-            environment, "-m", "entcore", "--db", db, "directory", "import", "--demo", cwd=tmp_path
+        listing = {entry["name"]: entry for entry in json.loads(listed.stdout)}
+        expected = {
+            "entcore-broken": ("import", "RuntimeError: this plugin cannot be imported"),
+            "entcore-failreg": ("registration", "KeyError: 'no formats today'"),
+            "entcore-typo": ("hooks", "entcore_register_conectors"),
+            "entcore-future": ("compatibility", "il demande entcore >=99"),
+        }
+        for name, (stage, detail) in expected.items():
+            entry = listing[name]
+            assert entry["stage"] == stage and detail in entry["error"], entry
+            assert entry["version"] == faulty[name][0] and entry["provides"] == {}
+        assert listing["entcore-edt"]["error"] is None
+        text = entcore(environment, db, "plugins", cwd=tmp_path)
+        assert text.returncode == 0 and "FAILED" in text.stdout and text.stderr == ""
+
+        aaf = entcore(environment, db, "directory", "import", "--demo", "--json", cwd=tmp_path)
+        assert aaf.returncode == 0, aaf.stderr
+        assert json.loads(aaf.stdout)["students"]["created"] > 0
+        edt = entcore(environment, db, "timetable", "import", "--demo", "--json", cwd=tmp_path)
+        assert edt.returncode == 0, edt.stderr
+        assert "plugins laissés de côté" in edt.stderr and "entcore-broken 0.0.1" in edt.stderr
+
+        wanted = entcore(
+            environment, db, "timetable", "import", "--demo", "--format", "broken", cwd=tmp_path
         )
-        assert failed.returncode == 1
-        lines = failed.stderr.strip().splitlines()
-        assert len(lines) == 1 and "entcore-broken 0.0.1" in lines[0], failed.stderr
+        assert wanted.returncode == 1
+        last = wanted.stderr.strip().splitlines()[-1]
+        assert last.startswith("entcore: le plugin entcore-broken 0.0.1 n'a pas pu être chargé"), (
+            wanted.stderr
+        )
+        assert "RuntimeError: this plugin cannot be imported" in last
+        assert "Traceback" not in wanted.stderr
     finally:
-        run(environment, "-m", "pip", "uninstall", "-y", "-q", "entcore-broken", cwd=tmp_path)
+        run(environment, "-m", "pip", "uninstall", "-y", "-q", *faulty, cwd=tmp_path)
+
+
+def test_failing_lifecycle_hook_exits_3_with_the_import_committed(
+    environment: Path, tmp_path: Path
+) -> None:
+    """entcore_directory_applied raising: one line naming the plugin and the committed import,
+    exit status 3 (not 1), and the store holds the import."""
+    pip_install(environment, project(tmp_path, "entcore-aftercommit", "1.0", "after", AFTER_COMMIT))
+    db = f"sqlite:///{tmp_path / 'e.db'}"
+    try:
+        result = entcore(environment, db, "directory", "import", "--demo", cwd=tmp_path)
+        assert result.returncode == 3, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("entcore: import d'annuaire n° 1 enregistré, mais le plugin ")
+        assert "entcore-aftercommit 1.0" in lines[0] and "entcore_directory_applied" in lines[0]
+        stats = entcore(environment, db, "stats", "--json", cwd=tmp_path)
+        assert stats.returncode == 0 and json.loads(stats.stdout)["students"] > 0
+    finally:
+        run(environment, "-m", "pip", "uninstall", "-y", "-q", "entcore-aftercommit", cwd=tmp_path)

@@ -28,8 +28,12 @@ class Entcore:
         environment when omitted.
     :param db_url: store URL overriding the settings.
     :param load_entrypoints: load installed plugin distributions.
-    :param strict: a plugin that fails to import raises
-        :class:`~entcore.PluginLoadError` (otherwise it is listed as failed).
+    :param strict: the first faulty plugin (its import raises, it rejects this
+        entcore's version, it implements an unknown hook, a registration hook of
+        it raises) raises an :class:`~entcore.EntcoreError`; when false it is
+        left out and listed in ``app.plugins.failures``, and the others keep
+        working.  Embedders and tests get strict loading by default; the
+        ``entcore`` command is lenient unless ``plugins.strict`` is set.
     :param plugins: extra plugin objects to register (modules or objects with
         ``entcore_*`` functions).
     :param builtins: register the built-in plugins.
@@ -80,7 +84,10 @@ class Entcore:
             trace=trace,
         )
         sections = plugins.settings_sections()
-        self.settings.check_sections({name: sections.get(name) for name in sections.names()})
+        self.settings.check_sections(
+            {name: sections.get(name) for name in sections.names()},
+            left_out=[info.name for info in plugins.failures],
+        )
         return plugins
 
     @cached_property

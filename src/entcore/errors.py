@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from entcore.registry import Owner
+
 
 class EntcoreError(Exception):
     """Base class of every error entcore raises on purpose."""
@@ -11,26 +16,90 @@ class ConfigError(EntcoreError):
     """The configuration file or an ``ENTCORE_*`` variable is malformed or unknown."""
 
 
-class PluginLoadError(EntcoreError):
-    """A plugin distribution failed to import.
+class EntcoreDeprecationWarning(DeprecationWarning):
+    """A plugin uses something entcore will remove: a hook, or a hook argument.
 
-    Names the distribution, its version and the entry point; the original
-    exception is chained as ``__cause__``.
+    Hook specifications emit it through pluggy's own mechanism
+    (``warn_on_impl`` / ``warn_on_impl_args``), pointing at the plugin's source line.
     """
 
-    def __init__(self, distribution: str, version: str, entry_point: str, cause: BaseException):
+
+class PluginLoadError(EntcoreError):
+    """A plugin distribution could not be loaded: its import raised, or it rejects this entcore.
+
+    Names the distribution, its version and the entry point; the original
+    exception, if any, is chained as ``__cause__`` and kept as :attr:`cause`.
+    """
+
+    def __init__(
+        self,
+        distribution: str,
+        version: str,
+        entry_point: str,
+        cause: BaseException | None = None,
+        *,
+        reason: str | None = None,
+    ):
         self.distribution = distribution
         self.version = version
         self.entry_point = entry_point
         self.cause = cause
-        detail = f"{type(cause).__name__}: {cause}".strip()
+        detail = reason or (f"{type(cause).__name__}: {cause}".strip() if cause else "")
         super().__init__(
-            f"plugin {distribution} {version} failed to load (entry point {entry_point}): {detail}"
+            f"le plugin {distribution} {version} n'a pas pu être chargé "
+            f"(point d'entrée {entry_point}) : {detail}"
+        )
+
+
+class PluginIncompatibleError(PluginLoadError):
+    """A plugin distribution declares a range of entcore versions the running one is outside of.
+
+    Raised (strict loading) or recorded (lenient loading) before the plugin is imported.
+    """
+
+    def __init__(
+        self, distribution: str, version: str, entry_point: str, required: str, running: str
+    ):
+        self.required = required
+        self.running = running
+        super().__init__(
+            distribution,
+            version,
+            entry_point,
+            reason=f"il demande entcore {required}, entcore {running} est installé",
         )
 
 
 class PluginRegistrationError(EntcoreError):
     """A plugin registered something invalid, or a name another plugin already took."""
+
+
+class PluginUnavailableError(EntcoreError):
+    """A command needs a plugin that was left out because it failed to load or register."""
+
+
+class LifecycleHookError(EntcoreError):
+    """A lifecycle hook raised *after* the change it reports on was committed.
+
+    The change stays committed; :attr:`committed` is what was committed (the
+    :class:`~entcore.DirectoryReport` or :class:`~entcore.TimetableReport`), :attr:`plugin`
+    the :class:`~entcore.registry.Owner` of the failing implementation (``None`` when
+    it cannot be told), :attr:`hook` the hook's name.  The original exception is
+    chained as ``__cause__``.  The command line exits with status 3 on it.
+    """
+
+    def __init__(
+        self, plugin: Owner | None, hook: str, what: str, committed: object, cause: BaseException
+    ):
+        # ``what`` says what was committed, e.g. "import d'annuaire n° 12 enregistré".
+        self.plugin = plugin
+        self.hook = hook
+        self.committed = committed
+        self.cause = cause
+        who = f"le plugin {plugin.label}" if plugin is not None else "un plugin"
+        detail = f"{type(cause).__name__}: {cause}".strip()
+        first_line = detail.splitlines()[0] if detail else type(cause).__name__
+        super().__init__(f"{what}, mais {who} a échoué ensuite dans {hook} : {first_line}")
 
 
 class StoreError(EntcoreError):

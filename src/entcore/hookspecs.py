@@ -9,17 +9,28 @@ values (pluggy does not fill defaulted parameters).
 Hooks fall into two families:
 
 * **Registration** hooks receive a *registrar* and call its ``add`` method once
-  per object.  They are called once per plugin manager, the first time the core
-  needs that kind of object, in pluggy's call order (last registered first,
-  ``tryfirst``/``trylast`` respected); that order is also the order in which
-  timetable formats are asked to recognise a file.
+  per object.  They are called through pluggy once per plugin manager, the
+  first time the core needs that kind of object, in pluggy's call order (last
+  registered first, ``tryfirst``/``trylast`` respected); that order is also the
+  order in which timetable formats are asked to recognise a file.  Wrappers
+  (``wrapper=True``, or the older ``hookwrapper=True``) run around the other
+  implementations.  Each implementation receives its own view of the registrar,
+  so what it adds is credited to its plugin, wrappers included.  When one
+  raises, its plugin is left out and the hook is called again without it
+  (lenient loading), or the error is raised naming the plugin (strict).
 * **Lifecycle** hooks are called after the core has *committed* a change, so
   that an implementation sees the store in its new state and cannot undo it.
-  An exception raised by a lifecycle hook propagates to the caller, but the
-  change stays committed.
+  An exception raised by a lifecycle hook reaches the caller as a
+  :class:`~entcore.LifecycleHookError` naming the plugin and the hook; the change
+  stays committed (the ``entcore`` command exits with status 3).
 
 Adding a parameter to a specification is backward compatible (implementations
-opt in by name); removing or renaming one follows a deprecation cycle.
+opt in by name).  Removing or renaming one follows a deprecation cycle using
+pluggy's own mechanism: the specification keeps the old parameter and lists it
+in ``warn_on_impl_args`` with an :class:`~entcore.EntcoreDeprecationWarning`
+naming its replacement and the version that removes it; pluggy warns, at
+registration, for each implementation still requesting it, pointing at the
+plugin's source line.  ``warn_on_impl`` deprecates a whole hook the same way.
 """
 
 from __future__ import annotations

@@ -3,23 +3,50 @@
 Nothing here runs at import time: :func:`create_plugin_manager` builds a fresh
 :class:`Plugins` object each time it is called, so that each application (and
 each test) has its own.  Loading order: specifications, built-in plugins,
-block list, entry points of the ``entcore`` group, ``check_pending()``.
+block list, entry points of the ``entcore`` group (each checked against the
+running entcore version before it is imported), ``check_pending()``.
+
+Every hook is called through pluggy (``pm.hook.<name>(...)``), so wrappers,
+``tryfirst``/``trylast``, hook-call monitoring and tracing behave as pluggy
+documents.  To know which plugin did what, each implementation is wrapped
+once, when its plugin is registered (:meth:`Plugins._attribute`): the wrapper
+hands the implementation a registrar view bound to its plugin and notes which
+plugin raised an exception.
+
+Loading is *strict* (the first faulty plugin raises) or *lenient* (a faulty
+plugin is left out, listed in :attr:`Plugins.failures` with its error, and the
+others keep working).  A plugin is faulty when its import raises, when it
+declares a range of entcore versions the running one is outside of, when it
+implements a hook that does not exist (a misspelt name), or when one of its
+registration hooks raises.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import pluggy
 from attrs import frozen
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from entcore import hookspecs
-from entcore.errors import PluginLoadError, PluginRegistrationError
+from entcore.errors import (
+    LifecycleHookError,
+    PluginIncompatibleError,
+    PluginLoadError,
+    PluginRegistrationError,
+    PluginUnavailableError,
+)
 from entcore.registry import (
     CommandRegistry,
     ConnectorRegistry,
@@ -54,6 +81,12 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _one_line(error: BaseException) -> str:
+    """``Type: message`` on one line (pluggy's validation messages span several)."""
+    text = " — ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 @frozen
 class PluginInfo:
     """One plugin as ``entcore plugins`` lists it."""
@@ -68,7 +101,10 @@ class PluginInfo:
     builtin: bool
     hooks: tuple[str, ...] = ()
     error: str | None = None
-    """Why it failed to load, or ``None``."""
+    """Why it was left out, or ``None``."""
+    stage: str | None = None
+    """Where it failed: ``compatibility`` (entcore version range), ``import``,
+    ``hooks`` (an unknown hook name), ``registration``; ``None`` when loaded."""
 
     @property
     def owner(self) -> Owner:
@@ -86,6 +122,7 @@ class PluginInfo:
             "builtin": self.builtin,
             "hooks": list(self.hooks),
             "error": self.error,
+            "stage": self.stage,
         }
 
 
@@ -94,19 +131,51 @@ def _selected(name: str, distribution: str, names: Iterable[str]) -> bool:
     return _normalise(name) in wanted or _normalise(distribution) in wanted
 
 
+class _HookFailed(Exception):
+    """An implementation raised during a hook call; ``plugin`` is its plugin's name if known."""
+
+    def __init__(self, plugin: str | None, error: Exception):
+        super().__init__(plugin, error)
+        self.plugin = plugin
+        self.error = error
+
+
+class _CallState:
+    """The hook calls in progress in one thread, and who raised what during them.
+
+    ``raised`` maps ``id(exception)`` to the exception (kept alive so that its
+    id stays unique) and the name of the plugin whose implementation raised it.
+    The wrappers :meth:`Plugins._attribute` installs fill it; the first plugin
+    to raise an exception object keeps it, so an error that only passes through
+    a wrapper on its way out stays the raiser's.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.raised: dict[int, tuple[BaseException, str]] = {}
+
+
 class Plugins:
     """A plugin manager with its loading record and a typed method per hook.
 
     The core calls hooks only through this class: pluggy cannot type
     ``pm.hook.<name>(...)`` calls, these methods can.
+
+    :param strict: a plugin whose registration hook raises, or that implements an
+        unknown hook, raises :class:`~entcore.PluginRegistrationError`; otherwise
+        it is left out and listed in :attr:`failures`.
     """
 
-    def __init__(self, pm: pluggy.PluginManager):
+    def __init__(self, pm: pluggy.PluginManager, *, strict: bool = True):
         self.pm = pm
+        self.strict = strict
         self._infos: dict[str, PluginInfo] = {}
         self.failures: list[PluginInfo] = []
-        """Plugins that failed to load (lenient loading only)."""
+        """Plugins left out (lenient loading only), with their error."""
         self._registries: dict[str, Registry[Any]] = {}
+        # Per thread, which plugin raised which exception during the hook calls
+        # in progress (see :class:`_CallState`).
+        self._state = threading.local()
 
     # -- registration of plugins ------------------------------------------------------------
 
@@ -124,11 +193,13 @@ class Plugins:
         try:
             self.pm.register(plugin, name=name)
         except pluggy.PluginValidationError as error:
-            raise PluginRegistrationError(f"plugin {name!r}: {error}") from error
+            raise PluginRegistrationError(
+                f"le plugin {name} est refusé : {_one_line(error)}"
+            ) from error
         module = getattr(plugin, "__module__", None) or ""
         if isinstance(plugin, type(importlib)):
             module = plugin.__name__
-        self._infos[name] = info or PluginInfo(
+        info = info or PluginInfo(
             name=name,
             distribution=name,
             version="",
@@ -136,6 +207,8 @@ class Plugins:
             module=module,
             builtin=False,
         )
+        self._infos[name] = info
+        self._attribute(plugin, info.owner)
         self._registries.clear()
         return name
 
@@ -146,15 +219,109 @@ class Plugins:
         self._registries.clear()
 
     def check_pending(self) -> None:
-        """Fail on a hook implementation that matches no specification (a typo, or a newer hook)."""
+        """Refuse plugins implementing a hook no specification declares (a typo, or a newer hook).
+
+        Strict: raise :class:`~entcore.PluginRegistrationError`.  Lenient: leave
+        each such plugin out.
+        """
+        while True:
+            try:
+                self.pm.check_pending()
+            except pluggy.PluginValidationError as error:
+                name = self.pm.get_name(error.plugin)
+                unknown = sorted(
+                    caller.name
+                    for caller in self.pm.get_hookcallers(error.plugin) or []
+                    if not caller.has_spec()
+                )
+                info = self._infos.get(name or "")
+                who = info.owner.label if info else (name or "?")
+                message = (
+                    f"le plugin {who} implémente un hook inconnu d'entcore "
+                    f"(faute de frappe ?) : {', '.join(unknown) or _one_line(error)}"
+                )
+                if self.strict or name is None:
+                    raise PluginRegistrationError(message) from error
+                self._leave_out(name, message, "hooks")
+            else:
+                return
+
+    def _leave_out(self, name: str, message: str, stage: str) -> None:
+        """Unregister the plugin ``name`` and list it as failed with ``message``."""
+        info = self._infos.get(name) or PluginInfo(name, name, "", "registered", "", False)
+        hooks = self.hooks_of(name)
+        self.unregister(name)
+        self.failures.append(attrs.evolve(info, hooks=hooks, error=message, stage=stage))
+        log.info("%s", message)
+
+    # -- calling hooks with attribution -------------------------------------------------------
+
+    def _attribute(self, plugin: object, owner: Owner) -> None:
+        """Wrap each of ``plugin``'s hook implementations so that what they do is credited to it.
+
+        pluggy calls an implementation through its ``HookImpl.function``; it has
+        already validated the original function (and issued any deprecation
+        warning, pointing at the plugin's source) when this runs.  The wrapper
+        hands a registrar argument over as :meth:`Registry.for_owner` view and
+        records which plugin an exception came from.  A wrapper
+        implementation's generator is driven through :func:`_attributed_steps`
+        so that an exception raised after its ``yield`` is credited too.
+        """
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    # HookImpl declares ``function`` Final for type checkers; pluggy
+                    # offers no other per-implementation seam (monitoring sees a whole call).
+                    object.__setattr__(impl, "function", self._wrap(impl, owner))
+
+    def _wrap(self, impl: pluggy.HookImpl, owner: Owner) -> Callable[..., object]:
+        original = impl.function
+        record = functools.partial(self._record, owner.plugin)
+        generator = impl.wrapper or impl.hookwrapper
+
+        def view(value: object) -> object:
+            return value.for_owner(owner) if isinstance(value, Registry) else value
+
+        @functools.wraps(original)
+        def attributed(*args: object, **kwargs: object) -> object:
+            try:
+                result = original(
+                    *map(view, args), **{key: view(value) for key, value in kwargs.items()}
+                )
+            except Exception as error:
+                record(error)
+                raise
+            if generator:
+                return _attributed_steps(result, record)  # type: ignore[arg-type]
+            return result
+
+        return attributed
+
+    def _calls(self) -> _CallState:
+        state: _CallState | None = getattr(self._state, "calls", None)
+        if state is None:
+            state = self._state.calls = _CallState()
+        return state
+
+    def _record(self, plugin: str, error: BaseException) -> None:
+        state = self._calls()
+        if state.depth:
+            state.raised.setdefault(id(error), (error, plugin))
+
+    def _call(self, hook_name: str, **kwargs: object) -> object:
+        """Call ``pm.hook.<hook_name>(**kwargs)``; an exception comes out as :class:`_HookFailed`."""
+        state = self._calls()
+        state.depth += 1
         try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as error:
-            info = self._infos.get(self.pm.get_name(error.plugin) or "")
-            who = (
-                f"plugin {info.name!r} ({info.distribution} {info.version})" if info else "a plugin"
-            )
-            raise PluginRegistrationError(f"{who}: {error}") from error
+            return getattr(self.pm.hook, hook_name)(**kwargs)
+        except Exception as error:
+            found = state.raised.get(id(error))
+            plugin = found[1] if found is not None and found[0] is error else None
+            raise _HookFailed(plugin, error) from error
+        finally:
+            state.depth -= 1
+            if not state.depth:
+                state.raised.clear()
 
     # -- listing ------------------------------------------------------------------------------
 
@@ -167,54 +334,89 @@ class Plugins:
         return tuple(sorted(caller.name for caller in callers))
 
     def listing(self, *, include_builtins: bool = False) -> list[PluginInfo]:
-        """Loaded plugins (and failed ones), external first by name, then built-ins."""
+        """Loaded plugins (and failed ones), external first by name, then built-ins.
+
+        Call :meth:`registries` first to see the plugins left out because a
+        registration hook failed.
+        """
         loaded = [
-            PluginInfo(
-                name=info.name,
-                distribution=info.distribution,
-                version=info.version,
-                entry_point=info.entry_point,
-                module=info.module,
-                builtin=info.builtin,
-                hooks=self.hooks_of(info.name),
-            )
+            attrs.evolve(info, hooks=self.hooks_of(info.name))
             for info in self._infos.values()
             if include_builtins or not info.builtin
         ]
-        everything = loaded + self.failures
-        return sorted(everything, key=lambda info: (info.builtin, info.distribution, info.name))
+        failed = [info for info in self.failures if include_builtins or not info.builtin]
+        return sorted(
+            loaded + failed, key=lambda info: (info.builtin, info.distribution, info.name)
+        )
 
     def owner_of(self, plugin_name: str) -> Owner:
-        """The owner record of a registered plugin."""
-        info = self._infos.get(plugin_name)
+        """The owner record of a registered (or left out) plugin."""
+        info = self._infos.get(plugin_name) or next(
+            (failed for failed in self.failures if failed.name == plugin_name), None
+        )
         return info.owner if info else Owner(plugin_name, plugin_name, "")
+
+    def failure_for(self, name: str) -> PluginInfo | None:
+        """The left-out plugin that ``name`` (a format, source... or plugin name) most likely
+        belongs to: same entry-point name, or distribution ``name`` or ``entcore-<name>``."""
+        wanted = _normalise(name)
+        for info in self.failures:
+            distribution = _normalise(info.distribution)
+            if wanted in {
+                _normalise(info.name),
+                distribution,
+                distribution.removeprefix("entcore-"),
+            }:
+                return info
+        return None
+
+    def check_available(self, name: str) -> None:
+        """Raise :class:`~entcore.PluginUnavailableError` if ``name`` belongs to a left-out plugin.
+
+        Called by the engines when a user asks for a format or source by name
+        and none is registered, so that the message says why.
+        """
+        failed = self.failure_for(name)
+        if failed is not None and failed.error:
+            raise PluginUnavailableError(failed.error)
+
+    def failures_hint(self) -> str:
+        """`` ; plugins non chargés : ...`` for messages about something not found ('' if none)."""
+        if not self.failures:
+            return ""
+        names = ", ".join(info.owner.label for info in self.failures)
+        return f" ; plugins non chargés : {names} (voir « entcore plugins »)"
 
     # -- registration hooks ------------------------------------------------------------------
 
     def _collect(self, hook_name: str, registry: R) -> R:
+        """Call the registration hook ``hook_name`` once, with ``registry``; cached.
+
+        When an implementation raises: strict, raise
+        :class:`~entcore.PluginRegistrationError` naming its plugin; lenient,
+        leave that plugin out and call the hook again on an emptied registry.
+        """
         cached = self._registries.get(hook_name)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        caller = getattr(self.pm.hook, hook_name)
-        trace = self.pm.trace.root.get("hook")
-        # Call each implementation ourselves, in pluggy's order, so that the
-        # registrar knows which plugin is adding what.
-        for impl in reversed(caller.get_hookimpls()):
-            owner = self.owner_of(impl.plugin_name)
-            trace(hook_name, f"[{impl.plugin_name}]")
-            registry._bind(owner)
+        while True:
             try:
-                impl.function(**{arg: registry for arg in impl.argnames if arg == "registry"})
-            except PluginRegistrationError:
-                raise
-            except Exception as error:
-                raise PluginRegistrationError(
-                    f"{owner} failed in {hook_name}: {type(error).__name__}: {error}"
-                ) from error
-            finally:
-                registry._bind(None)
-        self._registries[hook_name] = registry
-        return registry
+                self._call(hook_name, registry=registry)
+            except _HookFailed as failed:
+                if isinstance(failed.error, PluginRegistrationError):
+                    message = str(failed.error)  # the registrar's own message names the plugin
+                else:
+                    who = self.owner_of(failed.plugin).label if failed.plugin else "un plugin"
+                    message = (
+                        f"le plugin {who} a échoué dans {hook_name} : {_one_line(failed.error)}"
+                    )
+                if self.strict or failed.plugin is None:
+                    raise PluginRegistrationError(message) from failed.error
+                self._leave_out(failed.plugin, message, "registration")
+                registry._reset()
+                continue
+            self._registries[hook_name] = registry
+            return registry
 
     def settings_sections(self) -> SettingsRegistry:
         """Every plugin's settings section (``entcore_register_settings``)."""
@@ -241,15 +443,23 @@ class Plugins:
         return self._collect("entcore_register_commands", CommandRegistry())
 
     def registries(self) -> dict[str, Registry[Any]]:
-        """Every registry, keyed by what ``entcore plugins`` calls it."""
-        return {
-            "directory_sources": self.directory_sources(),
-            "timetable_formats": self.timetable_formats(),
-            "sso_providers": self.sso_providers(),
-            "connectors": self.connectors(),
-            "commands": self.commands(),
-            "settings": self.settings_sections(),
-        }
+        """Every registry, keyed by what ``entcore plugins`` calls it.
+
+        Lenient: a plugin left out while one registry is collected may have
+        contributed to one collected before; collect again until stable.
+        """
+        while True:
+            left_out = len(self.failures)
+            collected: dict[str, Registry[Any]] = {
+                "settings": self.settings_sections(),
+                "directory_sources": self.directory_sources(),
+                "timetable_formats": self.timetable_formats(),
+                "sso_providers": self.sso_providers(),
+                "connectors": self.connectors(),
+                "commands": self.commands(),
+            }
+            if len(self.failures) == left_out:
+                return collected
 
     def provided_by(self, plugin_name: str) -> dict[str, list[str]]:
         """What ``plugin_name`` registered, by registry."""
@@ -262,17 +472,109 @@ class Plugins:
 
     # -- lifecycle hooks ---------------------------------------------------------------------
 
+    def _fire(self, hook_name: str, what: str, committed: object, **kwargs: object) -> None:
+        """Call a lifecycle hook; an implementation's exception becomes a
+        :class:`~entcore.LifecycleHookError` naming its plugin (the change stays committed)."""
+        try:
+            self._call(hook_name, **kwargs)
+        except _HookFailed as failed:
+            owner = self.owner_of(failed.plugin) if failed.plugin else None
+            raise LifecycleHookError(
+                owner, hook_name, what, committed, failed.error
+            ) from failed.error
+
     def directory_applied(self, app: Entcore, report: DirectoryReport) -> None:
         """Fire ``entcore_directory_applied``."""
-        self.pm.hook.entcore_directory_applied(app=app, report=report)
+        self._fire(
+            "entcore_directory_applied",
+            f"import d'annuaire n° {report.id} enregistré",
+            report,
+            app=app,
+            report=report,
+        )
 
     def timetable_validated(self, app: Entcore, report: TimetableReport) -> None:
         """Fire ``entcore_timetable_validated``."""
-        self.pm.hook.entcore_timetable_validated(app=app, report=report)
+        self._fire(
+            "entcore_timetable_validated",
+            f"import d'emploi du temps n° {report.id} validé et enregistré",
+            report,
+            app=app,
+            report=report,
+        )
 
     def timetable_initialised(self, app: Entcore, structure: StructureInfo) -> None:
         """Fire ``entcore_timetable_initialised``."""
-        self.pm.hook.entcore_timetable_initialised(app=app, structure=structure)
+        self._fire(
+            "entcore_timetable_initialised",
+            f"premier emploi du temps de {structure.uai or structure.name} validé et enregistré",
+            structure,
+            app=app,
+            structure=structure,
+        )
+
+
+def _attributed_steps(
+    steps: Generator[object, object, object], record: Callable[[BaseException], None]
+) -> Generator[object, object, object]:
+    """Drive a wrapper implementation's generator for pluggy, recording what it raises.
+
+    pluggy runs a wrapper up to its ``yield``, then sends it the result or
+    throws the inner exception into it.  An exception the wrapper lets through
+    was recorded by the inner implementation first and stays credited to it.
+    """
+    name = getattr(getattr(steps, "gi_code", None), "co_name", repr(steps))
+    try:
+        first = next(steps)
+    except StopIteration:
+        failure = RuntimeError(f"wrapper {name!r} did not yield")
+        record(failure)
+        raise failure from None
+    except Exception as error:
+        record(error)
+        raise
+    try:
+        try:
+            received = yield first
+        except BaseException as thrown:
+            steps.throw(thrown)
+        else:
+            steps.send(received)
+    except StopIteration as stop:
+        return stop.value
+    except Exception as error:
+        record(error)
+        raise
+    failure = RuntimeError(f"wrapper {name!r} has a second yield")
+    record(failure)
+    raise failure
+
+
+def _required_entcore(distribution: importlib.metadata.Distribution) -> str | None:
+    """The version specifier ``distribution`` puts on entcore (``Requires-Dist``), if any."""
+    for line in distribution.requires or ():
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) != "entcore":
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        return str(requirement.specifier) or None
+    return None
+
+
+def _incompatibility(
+    distribution: importlib.metadata.Distribution | None, running: str
+) -> str | None:
+    """The entcore specifier ``distribution`` requires that ``running`` does not satisfy."""
+    if distribution is None:
+        return None
+    required = _required_entcore(distribution)
+    if required is None or SpecifierSet(required).contains(running, prereleases=True):
+        return None
+    return required
 
 
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
@@ -305,8 +607,9 @@ def create_plugin_manager(
     :param load: allowlist of external plugins (entry-point or distribution
         names); ``None`` loads all, an empty sequence none.  Built-ins ignore it.
     :param disable: plugins never imported (built-ins included), matched the same way.
-    :param strict: raise :class:`~entcore.PluginLoadError` on the first plugin that
-        fails to import; otherwise record it in :attr:`Plugins.failures` and go on.
+    :param strict: raise on the first faulty plugin (:class:`~entcore.PluginLoadError`,
+        :class:`~entcore.PluginIncompatibleError`, :class:`~entcore.PluginRegistrationError`);
+        otherwise leave it out, record it in :attr:`Plugins.failures` and go on.
     :param builtins: register the built-in plugins.
     :param plugins: more plugin objects to register (tests, embedding applications).
     :param trace: a writer receiving pluggy's trace of every hook call.
@@ -315,10 +618,16 @@ def create_plugin_manager(
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    facade = Plugins(pm)
+    facade = Plugins(pm, strict=strict)
     if trace is not None:
         pm.trace.root.setwriter(trace)
         pm.enable_tracing()
+
+    def failed(info: PluginInfo, error: Exception, stage: str) -> None:
+        if strict:
+            raise error
+        log.info("%s", error)
+        facade.failures.append(attrs.evolve(info, error=str(error), stage=stage))
 
     if builtins:
         for name, module_name in BUILTIN_PLUGINS:
@@ -351,28 +660,6 @@ def create_plugin_manager(
             ):
                 pm.set_blocked(entry_point.name)
                 continue
-            if entry_point.name in claimed or pm.has_plugin(entry_point.name):
-                first = claimed.get(entry_point.name, "entcore (built-in)")
-                error = PluginRegistrationError(
-                    f"plugin name {entry_point.name!r} of {distribution} {version} "
-                    f"is already taken by {first}"
-                )
-                if strict:
-                    raise error
-                facade.failures.append(
-                    PluginInfo(
-                        entry_point.name,
-                        distribution,
-                        version,
-                        declared,
-                        entry_point.module,
-                        False,
-                        (),
-                        str(error),
-                    )
-                )
-                continue
-            claimed[entry_point.name] = f"{distribution} {version}"
             info = PluginInfo(
                 name=entry_point.name,
                 distribution=distribution,
@@ -381,29 +668,47 @@ def create_plugin_manager(
                 module=entry_point.module,
                 builtin=False,
             )
+            if entry_point.name in claimed or pm.has_plugin(entry_point.name):
+                first = claimed.get(entry_point.name, "entcore (built-in)")
+                taken = PluginRegistrationError(
+                    f"plugin name {entry_point.name!r} of {distribution} {version} "
+                    f"is already taken by {first}"
+                )
+                failed(info, taken, "registration")
+                continue
+            claimed[entry_point.name] = f"{distribution} {version}"
+            # A plugin written for another entcore is not even imported: its
+            # import could already rely on what this version lacks.
+            required = _incompatibility(entry_point.dist, __version__)
+            if required is not None:
+                incompatible = PluginIncompatibleError(
+                    distribution, version, declared, required, __version__
+                )
+                failed(info, incompatible, "compatibility")
+                continue
             try:
                 plugin = entry_point.load()
-                facade.register(plugin, entry_point.name, info=info)
-            except Exception as cause:
+            # SystemExit too: a module written as a script may call sys.exit() on import.
+            except (Exception, SystemExit) as cause:
                 load_error = PluginLoadError(distribution, version, declared, cause)
-                if strict:
-                    raise load_error from cause
-                log.warning("%s", load_error)
-                facade.failures.append(
-                    PluginInfo(
-                        entry_point.name,
-                        distribution,
-                        version,
-                        declared,
-                        entry_point.module,
-                        False,
-                        (),
-                        str(load_error),
-                    )
-                )
+                load_error.__cause__ = cause
+                failed(info, load_error, "import")
+                continue
+            try:
+                facade.register(plugin, entry_point.name, info=info)
+            except PluginRegistrationError as refused:
+                failed(info, refused, "registration")
 
     for plugin in plugins:
-        facade.register(plugin)
+        try:
+            facade.register(plugin)
+        except PluginRegistrationError as refused:
+            name = getattr(plugin, "__name__", None) or repr(plugin)
+            failed(
+                PluginInfo(name, name, "", "registered", getattr(plugin, "__module__", ""), False),
+                refused,
+                "registration",
+            )
 
     facade.check_pending()
     return facade

@@ -3,13 +3,20 @@
 A plugin adds objects with :meth:`Registry.add`; the registrar checks them in
 one place (protocol, name, duplicates) and records which plugin contributed
 each, so that errors and listings can name it.
+
+Each hook implementation receives its own *view* of the registrar
+(:meth:`Registry.for_owner`): the same registrar, bound to the implementing
+plugin.  The binding travels with the object rather than with the call, so a
+wrapper implementation that adds objects after its ``yield`` is still credited
+with them, whatever ran in between.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import click
 from attrs import frozen
@@ -35,9 +42,24 @@ class Owner:
     def __str__(self) -> str:
         return f"plugin {self.plugin!r} ({self.distribution} {self.version})"
 
+    @property
+    def label(self) -> str:
+        """How messages for school staff name it: ``entcore-edt 0.1.0``, or ``aaf (entcore 0.1.0)``."""
+        if not self.version or self.distribution == self.plugin:
+            return self.plugin
+        suffix = re.sub(r"[-_.]+", "-", self.distribution).lower().removeprefix("entcore-")
+        if suffix == re.sub(r"[-_.]+", "-", self.plugin).lower():
+            return f"{self.distribution} {self.version}"
+        return f"{self.plugin} ({self.distribution} {self.version})"
+
 
 class Registry(Generic[T]):
-    """Named objects of one kind, in registration order."""
+    """Named objects of one kind, in registration order.
+
+    The plugin manager hands each implementation a view from :meth:`for_owner`;
+    views share the registered objects, so a subclass keeping state of its own
+    must keep it in shared containers and clear them in :meth:`_reset`.
+    """
 
     def __init__(self, kind: str, protocol: Any):
         # Any: to mypy a Protocol class is no concrete type[...], yet isinstance needs it.
@@ -46,9 +68,19 @@ class Registry(Generic[T]):
         self._items: dict[str, tuple[T, Owner]] = {}
         self._owner: Owner | None = None
 
-    def _bind(self, owner: Owner | None) -> None:
-        # Set by the plugin manager around each plugin's hook implementation.
-        self._owner = owner
+    def for_owner(self, owner: Owner) -> Self:
+        """This registrar as seen by ``owner``'s hook implementation: what it adds is credited to it.
+
+        The view is an object of the same class sharing the registered objects.
+        """
+        view = copy.copy(self)
+        view._owner = owner
+        return view
+
+    def _reset(self) -> None:
+        # Called by the plugin manager before calling the hook again, after it left
+        # out a plugin that failed during the first call.
+        self._items.clear()
 
     def add(self, item: T) -> T:
         """Register ``item`` under its ``name``; returns it.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,14 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 False,
                 "Log every hook call and its results at debug level.",
                 env="ENTCORE_TRACE_PLUGINS",
+            ),
+            Setting(
+                "strict",
+                bool,
+                False,
+                "Commands stop at the first faulty plugin instead of leaving it out "
+                "(entcore plugins always leaves it out, to list it).",
+                env="ENTCORE_STRICT_PLUGINS",
             ),
         ),
         "Which plugins are loaded.",
@@ -214,9 +222,15 @@ class Settings:
         """A plugin's section, validated against its declaration."""
         return self.values(spec)
 
-    def check_sections(self, declared: Mapping[str, SettingsSection]) -> None:
-        """Fail on a file section that neither the core nor a loaded plugin declares."""
-        known = {spec.name for spec in CORE_SECTIONS} | set(declared)
+    def check_sections(
+        self, declared: Mapping[str, SettingsSection], left_out: Collection[str] = ()
+    ) -> None:
+        """Fail on a file section that neither the core nor a loaded plugin declares.
+
+        Sections named in ``left_out`` (plugins that failed to load) are not
+        checked: they cannot be, and the plugin's failure is reported already.
+        """
+        known = {spec.name for spec in CORE_SECTIONS} | set(declared) | set(left_out)
         for name in self.file_sections:
             if name not in known:
                 origin = str(self.source) if self.source else "settings"

@@ -283,6 +283,32 @@ def test_hook_entcore_timetable_initialised(entcore_app_factory: Factory, tmp_pa
     assert [name for name, _ in recorder.calls] == ["validated", "initialised", "validated"]
 
 
+def test_failing_validated_hook_still_initialises_and_keeps_the_validation(
+    entcore_app_factory: Factory, tmp_path: Path
+) -> None:
+    """A raising entcore_timetable_validated: LifecycleHookError naming the plugin, the import
+    stays validated, and entcore_timetable_initialised still fires (it fires only once)."""
+
+    class Faulty:
+        @entcore.hookimpl
+        def entcore_timetable_validated(self) -> None:
+            raise ValueError("the school-life service refused the timetable")
+
+    recorder = Recorder()
+    app = make_app(entcore_app_factory, Faulty(), recorder)
+    pending = first_import(app, tmp_path)
+    with pytest.raises(entcore.LifecycleHookError) as raised:
+        app.timetable.validate(pending.id)
+    assert raised.value.plugin is not None and "Faulty" in raised.value.plugin.plugin
+    assert raised.value.hook == "entcore_timetable_validated"
+    assert str(raised.value).startswith(
+        f"import d'emploi du temps n° {pending.id} validé et enregistré, mais le plugin"
+    )
+    assert app.timetable.report(pending.id).status == "validated"
+    assert app.stats()["sessions"] > 0
+    assert "initialised" in [name for name, _ in recorder.calls]
+
+
 def test_validation_refused_when_the_store_changed(
     entcore_app_factory: Factory, tmp_path: Path
 ) -> None:

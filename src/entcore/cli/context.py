@@ -5,10 +5,12 @@ creates the :class:`~entcore.Entcore` application on first use only, so that
 ``entcore --help`` opens no store and ``entcore db ...`` loads no plugin.
 
 Commands plugins add (``entcore_register_commands``) are discovered on a
-separate, leniently loaded application: a plugin that fails to import, or
-whose registration raises, is left out of the command line and listed with
-its error by ``entcore plugins``, never taking ``entcore --help`` down with it.
-Commands themselves run on the strict application, as they always did.
+leniently loaded application: a plugin that fails to import, or whose
+registration raises, is left out of the command line and listed with its
+error by ``entcore plugins``, never taking ``entcore --help`` down with it.
+Commands run on that same application (a command that used it warns, in one
+line, of the plugins left out) unless the ``plugins.strict`` setting asks for
+strict loading.
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-import attrs
 import click
 
 from entcore.app import Entcore
 from entcore.cli.output import fail
-from entcore.errors import EntcoreError, PluginRegistrationError
+from entcore.errors import EntcoreError
 from entcore.manager import Plugins
 from entcore.settings import Settings, load_settings
 
@@ -48,6 +49,9 @@ class CliContext:
         self._app: Entcore | None = None
         self._lenient: Entcore | None = None
         self._commands: dict[str, click.Command] | None = None
+        self._used: Entcore | None = None
+        self.listing_plugins = False
+        """Set by ``entcore plugins``, which lists failed plugins instead of warning of them."""
         self.discovery_error: EntcoreError | None = None
         """Why no plugin command could be discovered (settings or plugin manager), if so."""
 
@@ -55,24 +59,28 @@ class CliContext:
         """The settings: the configuration file, the environment, then ``--db``."""
         return load_settings(self.config, overrides={("store", "url"): self.db})
 
-    def app(self, *, strict: bool = True) -> Entcore:
+    def app(self, *, strict: bool | None = None) -> Entcore:
         """The :class:`~entcore.Entcore` application, created once.
 
         :param strict: a plugin that fails to import fails the command (see
-            :class:`~entcore.PluginLoadError`).  ``entcore plugins`` passes
-            ``False`` to get the lenient application that command discovery
-            used, where failed plugins are listed instead.
+            :class:`~entcore.PluginLoadError`); by default the ``plugins.strict``
+            setting decides, and a faulty plugin is left out (the command warns
+            of it in one line, ``entcore plugins`` lists it with its error).
 
         A configuration error ends the command with one line.
         """
         try:
+            if strict is None:
+                strict = bool(self.settings().core("plugins")["strict"])
             if not strict:
                 self.plugin_commands()
-                return self._lenient_app()
+                self._used = self._lenient_app()
+                return self._used
             if self._app is None:
                 self._app = Entcore(self.settings(), strict=True)
         except EntcoreError as error:
             fail(error)
+        self._used = self._app
         return self._app
 
     def _lenient_app(self) -> Entcore:
@@ -95,41 +103,29 @@ class CliContext:
         return self._commands
 
     def close(self) -> None:
-        """Release the store."""
+        """Warn of plugins left out (when the command used them), then release the store."""
+        used = self._used.__dict__.get("plugins") if self._used is not None else None
+        if used is not None and used.failures and not self.listing_plugins:
+            names = ", ".join(info.owner.label for info in used.failures)
+            click.echo(
+                f"entcore: avertissement : plugins laissés de côté : {names} "
+                "(voir « entcore plugins »)",
+                err=True,
+            )
         for app in (self._app, self._lenient):
             if app is not None:
                 app.close()
 
 
 def discover_commands(plugins: Plugins) -> dict[str, click.Command]:
-    """The commands ``plugins`` register, leaving out each plugin whose registration raises.
+    """The commands ``plugins`` (a lenient manager) register.
 
-    A plugin left out is unregistered from ``plugins`` (a lenient manager) and
-    added to its :attr:`~entcore.Plugins.failures` with the error, so that
-    ``entcore plugins`` lists it; the others' commands are kept.
+    A plugin whose registration raises is left out by the manager itself and
+    listed with its error in :attr:`~entcore.Plugins.failures`; the others'
+    commands are kept.
     """
-    while True:
-        try:
-            registry = plugins.commands()
-        except PluginRegistrationError as error:
-            culprit = _culprit(plugins, error)
-            if culprit is None:
-                raise
-            log.info("%s", error)
-            info = next(i for i in plugins.listing(include_builtins=True) if i.name == culprit)
-            plugins.unregister(culprit)
-            plugins.failures.append(attrs.evolve(info, hooks=(), error=str(error)))
-            continue
-        return {name: registry.get(name) for name in registry.names()}
-
-
-def _culprit(plugins: Plugins, error: PluginRegistrationError) -> str | None:
-    """The plugin implementing ``entcore_register_commands`` that ``error`` names."""
-    message = str(error)
-    for impl in plugins.pm.hook.entcore_register_commands.get_hookimpls():
-        if str(plugins.owner_of(impl.plugin_name)) in message:
-            return str(impl.plugin_name)
-    return None
+    registry = plugins.commands()
+    return {name: registry.get(name) for name in registry.names()}
 
 
 #: The manager warns of each plugin that fails under lenient loading.

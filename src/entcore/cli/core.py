@@ -59,14 +59,18 @@ def db_current(context: CliContext) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_context
 def plugins_command(context: CliContext, include_all: bool, as_json: bool) -> None:
-    """List installed plugins, what they implement and register, and those that failed to load."""
+    """List installed plugins, what they implement and register, and those left out (exit 0)."""
+    context.listing_plugins = True
     app = context.app(strict=False)
     with errors_as_failures():
-        listing = app.plugins.listing(include_builtins=include_all)
+        plugins = app.plugins
+        # Collected before listing: a plugin whose registration hook raises is
+        # left out (and listed as failed) while the registries are collected.
+        plugins.registries()
         entries = []
-        for info in listing:
+        for info in plugins.listing(include_builtins=include_all):
             entry = info.to_json()
-            entry["provides"] = app.plugins.provided_by(info.name) if info.error is None else {}
+            entry["provides"] = plugins.provided_by(info.name) if info.error is None else {}
             entries.append(entry)
     if as_json:
         emit_json(entries)

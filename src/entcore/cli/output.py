@@ -15,7 +15,7 @@ from typing import IO, Any, NoReturn
 
 import click
 
-from entcore.errors import EntcoreError
+from entcore.errors import EntcoreError, LifecycleHookError
 
 
 class Failure(click.ClickException):
@@ -25,16 +25,25 @@ class Failure(click.ClickException):
         click.echo(f"entcore: {self.format_message()}", err=True)
 
 
-def fail(error: BaseException | str) -> NoReturn:
-    """End the command with ``error`` as one line on stderr and exit status 1.
+class CommittedFailure(Failure):
+    """The change was committed, but a plugin's lifecycle hook failed afterwards; exit status 3."""
 
-    Only the first line of the error's message is shown; the exception is
-    chained, never printed as a traceback.
+    exit_code = 3
+
+
+def fail(error: BaseException | str) -> NoReturn:
+    """End the command with ``error`` as one line on stderr.
+
+    Exit status 1, or 3 for a :class:`~entcore.LifecycleHookError` (the change
+    was committed, a plugin failed afterwards).  Only the first line of the
+    error's message is shown; the exception is chained, never printed as a
+    traceback.
     """
     if isinstance(error, str):
         raise Failure(error.splitlines()[0] if error else "error")
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    raise Failure(message) from error
+    kind = CommittedFailure if isinstance(error, LifecycleHookError) else Failure
+    raise kind(message) from error
 
 
 @contextmanager

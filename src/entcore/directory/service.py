@@ -31,9 +31,11 @@ class DirectoryService:
 
     def source_for(self, paths: Sequence[Path], name: str | None = None) -> DirectorySource:
         """The registered source named ``name``, or the first that accepts every path."""
-        sources = self._app.plugins.directory_sources()
+        plugins = self._app.plugins
+        sources = plugins.directory_sources()
         if name is not None:
             if name not in sources:
+                plugins.check_available(name)
                 known = ", ".join(sources.names()) or "aucune"
                 raise UnknownFormatError(
                     f"source d'annuaire inconnue : {name} (sources installées : {known})"
@@ -45,7 +47,8 @@ class DirectoryService:
         names = ", ".join(str(path) for path in paths)
         known = ", ".join(sources.names()) or "aucune"
         raise UnknownFormatError(
-            f"aucune source d'annuaire ne reconnaît {names} (sources installées : {known})"
+            f"aucune source d'annuaire ne reconnaît {names} "
+            f"(sources installées : {known}{plugins.failures_hint()})"
         )
 
     def import_feed(

@@ -91,10 +91,12 @@ class TimetableService:
 
     def format_for(self, path: Path, name: str | None = None) -> TimetableFormat:
         """The format named ``name``, or the first installed format that recognises ``path``."""
-        registry = self._app.plugins.timetable_formats()
+        plugins = self._app.plugins
+        registry = plugins.timetable_formats()
         installed = ", ".join(registry.names()) or "aucun"
         if name is not None:
             if name not in registry:
+                plugins.check_available(name)
                 raise UnknownFormatError(
                     f"format d'emploi du temps non installé : {name} (formats installés : {installed})"
                 )
@@ -111,7 +113,7 @@ class TimetableService:
                 )
         raise UnknownFormatError(
             f"{path.name} : aucun format d'emploi du temps installé ne reconnaît ce fichier "
-            f"(formats installés : {installed})"
+            f"(formats installés : {installed}{plugins.failures_hint()})"
         )
 
     # -- lookups ----------------------------------------------------------------------------
@@ -317,11 +319,15 @@ class TimetableService:
                 .where(TimetableImport.id == import_id)
                 .values(status=VALIDATED, validated_at=now, report=report.to_json())
             )
-        app.plugins.timetable_validated(app, report)
-        if first or row.new_year:
-            app.plugins.timetable_initialised(
-                app, StructureInfo(structure.external_id, structure.uai, structure.name)
-            )
+        try:
+            app.plugins.timetable_validated(app, report)
+        finally:
+            # The structure is initialised whatever a validated hook did: the
+            # import is committed, and this hook fires only once per structure.
+            if first or row.new_year:
+                app.plugins.timetable_initialised(
+                    app, StructureInfo(structure.external_id, structure.uai, structure.name)
+                )
         return report
 
     def cancel(self, import_id: int, *, now: datetime | None = None) -> TimetableReport:

@@ -86,7 +86,7 @@ class Entcore:
     @cached_property
     def store(self) -> Store:
         """The store, opened (and migrated if empty) on first access."""
-        store = Store(self.settings.db_url)
+        store = Store(self.settings.db_url, lock_wait=self.settings.lock_wait)
         store.ensure_current()
         return store
 

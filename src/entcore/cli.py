@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from entcore import __version__
 from entcore.errors import EntcoreError
@@ -70,6 +71,11 @@ def errors_as_failures() -> Iterator[None]:
         yield
     except (EntcoreError, FileNotFoundError, PermissionError) as error:
         fail(error)
+    except SQLAlchemyError as error:
+        # The store wraps its failures; this is the last guard against SQL parameters on a terminal.
+        from entcore.store.failures import store_failure
+
+        fail(store_failure(error, "magasin"))
 
 
 def emit_json(data: Any) -> None:
@@ -142,9 +148,8 @@ def db_upgrade(context: Context) -> None:
     from entcore.store import Store
 
     with errors_as_failures():
-        store = Store(
-            load_settings(context.config, overrides={("store", "url"): context.db}).db_url
-        )
+        settings = load_settings(context.config, overrides={("store", "url"): context.db})
+        store = Store(settings.db_url, lock_wait=settings.lock_wait)
         before = store.revision()
         store.upgrade()
         click.echo(f"{store.url}: {before or 'empty'} -> {store.revision()}")
@@ -158,9 +163,8 @@ def db_current(context: Context) -> None:
     from entcore.store import Store
 
     with errors_as_failures():
-        store = Store(
-            load_settings(context.config, overrides={("store", "url"): context.db}).db_url
-        )
+        settings = load_settings(context.config, overrides={("store", "url"): context.db})
+        store = Store(settings.db_url, lock_wait=settings.lock_wait)
         click.echo(f"{store.url}: {store.revision() or 'empty'} (head {store.head()})")
         store.dispose()
 

@@ -34,6 +34,13 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 "``postgresql+psycopg://user@host/db``.",
                 env="ENTCORE_DB",
             ),
+            Setting(
+                "lock_wait_seconds",
+                float,
+                30.0,
+                "Seconds an import waits for another import of the same store to finish "
+                "before giving up with « une importation est déjà en cours » (0: no wait).",
+            ),
         ),
         "Where entcore keeps its data.",
     ),
@@ -231,6 +238,11 @@ class Settings:
     def db_url(self) -> str:
         """The store URL."""
         return str(self.core("store")["url"])
+
+    @property
+    def lock_wait(self) -> float:
+        """Seconds an import waits for another one (``store.lock_wait_seconds``)."""
+        return float(self.core("store")["lock_wait_seconds"])
 
 
 def load_settings(

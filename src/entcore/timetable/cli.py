@@ -25,26 +25,59 @@ def _app(obj: Any) -> Entcore:
     return app
 
 
+#: The dates the commands accept: far enough from year 1 and 9999 that converting
+#: from Europe/Paris to UTC or adding a school year can never overflow.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+#: Import ids are PostgreSQL ``integer`` keys.
+MAX_ID = 2**31 - 1
+
+
+class ImportId(click.ParamType[int]):
+    """An import number: a positive integer the store can hold (else a usage error)."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        text = str(value).strip()
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_ID:
+            self.fail(
+                f"numéro d'import attendu (entier de 1 à {MAX_ID}), reçu {text!r}", param, ctx
+            )
+        return int(text)
+
+
+def _in_range(day: date, value: str, option: str) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(
+            f"date hors limites {value!r} : attendue entre {FIRST_DAY} et {LAST_DAY}",
+            param_hint=option,
+        )
+
+
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"date attendue AAAA-MM-JJ, reçu {value!r}", param_hint=option
         ) from None
+    _in_range(day, value, option)
+    return day
 
 
 def _moment(value: str | None) -> date | datetime | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        moment = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"date attendue AAAA-MM-JJ (ou AAAA-MM-JJTHH:MM), reçu {value!r}", param_hint="--as-of"
         ) from None
+    _in_range(moment.date() if isinstance(moment, datetime) else moment, value, "--as-of")
+    return moment
 
 
 def _print_report(report: TimetableReport, as_json: bool) -> None:
@@ -125,7 +158,7 @@ def _settle(obj: Any, import_id: int, as_json: bool, *, validate: bool) -> None:
 
 
 @timetable.command("validate")
-@click.argument("import_id", metavar="ID", type=int)
+@click.argument("import_id", metavar="ID", type=ImportId())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def validate_command(obj: Any, import_id: int, as_json: bool) -> None:
@@ -134,7 +167,7 @@ def validate_command(obj: Any, import_id: int, as_json: bool) -> None:
 
 
 @timetable.command("cancel")
-@click.argument("import_id", metavar="ID", type=int)
+@click.argument("import_id", metavar="ID", type=ImportId())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def cancel_command(obj: Any, import_id: int, as_json: bool) -> None:
@@ -169,7 +202,7 @@ def reports_command(obj: Any, uai: str, as_json: bool) -> None:
 
 
 @timetable.command("report")
-@click.argument("import_id", metavar="ID", type=int)
+@click.argument("import_id", metavar="ID", type=ImportId())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.pass_obj
 def report_command(obj: Any, import_id: int, fmt: str) -> None:

@@ -194,12 +194,15 @@ def test_database_errors_carry_no_data(
         "created_at": utcnow(),
         "updated_at": utcnow(),
     }
-    try:
+
+    def write() -> None:
         with store.connect() as connection, connection.begin():
             connection.execute(insert(Subject), row)
+
+    try:
+        write()
         with pytest.raises(StoreError) as raised:
-            with store.connect() as connection, connection.begin():
-                connection.execute(insert(Subject), row)
+            write()
     finally:
         store.dispose()
     message = str(raised.value)
@@ -217,10 +220,14 @@ def test_busy_store_is_a_store_error_subclass(entcore_db_url: str) -> None:
     store = Store(entcore_db_url)
     store.ensure_current()
     other = Store(entcore_db_url, lock_wait=0)
+
+    def take() -> None:
+        with other.connect() as connection, connection.begin():
+            other.import_lock(connection)
+
     try:
         with import_lock_held(entcore_db_url), pytest.raises(StoreBusy):
-            with other.connect() as connection, connection.begin():
-                other.import_lock(connection)
+            take()
     finally:
         other.dispose()
         store.dispose()

@@ -390,3 +390,25 @@ def test_dates_at_the_limits_are_accepted(demo_store: str) -> None:
         "2999-12-31",
     )
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command"),
+    [
+        ("ENTCORE_DIRECTORY_DELETE_AFTER_DAYS", "99999999999", ("directory", "import", "--demo")),
+        (
+            "ENTCORE_TIMETABLE_CLEARANCE_MINUTES",
+            "999999999999999",
+            ("timetable", "import", "--demo"),
+        ),
+        ("ENTCORE_TIMETABLE_KEEP_REPORTS_DAYS", "-1", ("timetable", "import", "--demo")),
+        ("ENTCORE_STORE_LOCK_WAIT_SECONDS", "-1", ("stats",)),
+        ("ENTCORE_STORE_LOCK_WAIT_SECONDS", "nan", ("stats",)),
+    ],
+)
+def test_out_of_range_numbers_in_configuration(
+    entcore_db_url: str, variable: str, value: str, command: tuple[str, ...]
+) -> None:
+    """A configured number that would overflow a date or a driver is refused by name."""
+    result = run(entcore_db_url, *command, **{variable: value})
+    assert_one_line(result, 1, variable, "out of range")

@@ -412,3 +412,18 @@ def test_out_of_range_numbers_in_configuration(
     """A configured number that would overflow a date or a driver is refused by name."""
     result = run(entcore_db_url, *command, **{variable: value})
     assert_one_line(result, 1, variable, "out of range")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ent:s3cr3t-pw@db.example:notaport/ent",
+        "nosuchdialect://ent:s3cr3t-pw@db.example/ent",
+        "not a url",
+    ],
+)
+def test_malformed_store_urls_are_one_line_without_password(url: str) -> None:
+    """A store URL that cannot be used is one line; a password in it is never shown."""
+    result = run(url, "stats")
+    assert_one_line(result, 1, "magasin")
+    assert "s3cr3t-pw" not in result.stderr

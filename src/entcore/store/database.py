@@ -8,6 +8,7 @@ upgraded explicitly with ``entcore db upgrade``.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,8 +72,10 @@ class Store:
     def __init__(self, url: str, *, lock_wait: float = DEFAULT_LOCK_WAIT):
         try:
             parsed = make_url(url)
-        except ArgumentError as error:
-            raise StoreError(f"URL de magasin invalide {url!r} : {error}") from None
+        except (ArgumentError, ValueError) as error:  # ValueError: a port that is no number
+            # The URL cannot be parsed, so its password cannot be hidden by SQLAlchemy.
+            shown = re.sub(r"://[^/@]*@", "://***@", url)
+            raise StoreError(f"URL de magasin invalide {shown!r} : {error}") from None
         self.url = parsed.render_as_string(hide_password=True)
         # A day at most: a longer wait is a mistake, and the drivers want bounded numbers.
         self.lock_wait = min(max(0.0, float(lock_wait)), 86400.0)

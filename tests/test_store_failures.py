@@ -115,6 +115,13 @@ def test_import_while_another_runs_says_so(demo_store: str, command: tuple[str, 
     assert validated.exit_code == 0, validated.output
 
 
+def test_import_gives_up_after_its_wait(demo_store: str) -> None:
+    """With a wait (SQLite's busy timeout, PostgreSQL's lock_timeout), it gives up past it."""
+    with import_lock_held(demo_store):
+        result = run(demo_store, "directory", "import", "--demo", wait=0.5)
+    assert_one_line(result, 1, "une importation est déjà en cours", "(attendu 0.5 s)")
+
+
 def test_import_waits_for_the_running_one(demo_store: str) -> None:
     """With a wait, the second import goes on once the first one's transaction ends."""
     store = Store(demo_store)

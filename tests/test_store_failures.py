@@ -434,3 +434,72 @@ def test_malformed_store_urls_are_one_line_without_password(url: str) -> None:
     result = run(url, "stats")
     assert_one_line(result, 1, "magasin")
     assert "s3cr3t-pw" not in result.stderr
+
+
+# -- the translation itself, for failures a test cannot easily provoke -------------------------
+
+
+def psycopg_error(name: str, message: str) -> Exception:
+    """An instance of psycopg's exception class ``name`` (skips when psycopg is absent)."""
+    errors = pytest.importorskip("psycopg.errors")
+    error: Exception = getattr(errors, name)(message)
+    return error
+
+
+def sqlite_error(message: str, name: str) -> sqlite3.Error:
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorname = name  # type: ignore[attr-defined]
+    return error
+
+
+@pytest.mark.parametrize(
+    ("orig", "expected"),
+    [
+        (sqlite_error("database is locked", "SQLITE_BUSY"), "occupé par une autre écriture"),
+        (sqlite_error("database or disk is full", "SQLITE_FULL"), "disque du magasin est plein"),
+        (sqlite_error("disk I/O error", "SQLITE_IOERR_WRITE"), "entrée-sortie"),
+        (
+            sqlite_error("attempt to write a readonly database", "SQLITE_READONLY"),
+            "lecture seule",
+        ),
+        (sqlite_error("database disk image is malformed", "SQLITE_CORRUPT"), "endommagé"),
+        (sqlite_error("file is not a database", "SQLITE_NOTADB"), "pas une base SQLite"),
+        (
+            psycopg_error("InvalidTextRepresentation", f'invalid input syntax: "{SECRET}"'),
+            "valeur refusée par le magasin (hors limites ou mal formée) (SQLSTATE 22P02)",
+        ),
+        (
+            psycopg_error("UniqueViolation", f"duplicate key\nDETAIL: Key (login)=({SECRET})"),
+            "contrainte non respectée (SQLSTATE 23505)",
+        ),
+        (psycopg_error("LockNotAvailable", "lock timeout"), "occupé par une autre écriture"),
+        (psycopg_error("AdminShutdown", "terminating connection"), "SQLSTATE 57P01"),
+        (psycopg_error("SerializationFailure", "could not serialize"), "réessayez"),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else "",
+)
+def test_driver_errors_become_one_line_without_data(orig: Exception, expected: str) -> None:
+    """Whatever the driver says, the line is built from the kind of failure, never its text."""
+    from sqlalchemy.exc import OperationalError
+
+    from entcore.store.failures import store_failure
+
+    wrapped = OperationalError("INSERT INTO accounts (login) VALUES (?)", {"login": SECRET}, orig)
+    message = str(store_failure(wrapped, "sqlite:///x.db"))
+    assert expected in message
+    assert "\n" not in message and SECRET not in message and "INSERT" not in message
+
+
+def test_values_the_driver_cannot_send_are_one_line() -> None:
+    """An integer past 64 bits fails in the driver before the database: one line, no value."""
+    from sqlalchemy.exc import StatementError
+
+    from entcore.store.failures import store_failure
+
+    value = 10**30
+    error = StatementError(
+        f"Python int too large: {value}", "SELECT :id", {"id": value}, OverflowError()
+    )
+    message = str(store_failure(error, "sqlite:///x.db"))
+    assert message == "sqlite:///x.db : valeur refusée par le magasin (OverflowError)"
+    assert str(value) not in str(store_failure(OverflowError(str(value)), "m"))

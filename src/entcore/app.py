@@ -97,7 +97,7 @@ class Entcore:
         # start-up time, and ``entcore --help`` (plugin discovery) never opens a store.
         from entcore.store import Store
 
-        store = Store(self.settings.db_url)
+        store = Store(self.settings.db_url, lock_wait=self.settings.lock_wait)
         store.ensure_current()
         return store
 

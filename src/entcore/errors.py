@@ -103,7 +103,15 @@ class LifecycleHookError(EntcoreError):
 
 
 class StoreError(EntcoreError):
-    """The store cannot be opened or is at the wrong schema revision."""
+    """The store cannot be opened, is at the wrong schema revision, or failed.
+
+    Its message is one line that never carries SQL parameters nor any value
+    read from or written to the store.
+    """
+
+
+class StoreBusy(StoreError):
+    """Another import holds the store's import lock for longer than the configured wait."""
 
 
 class InvalidFileError(EntcoreError):

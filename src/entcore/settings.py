@@ -34,6 +34,14 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 "``postgresql+psycopg://user@host/db``.",
                 env="ENTCORE_DB",
             ),
+            Setting(
+                "lock_wait_seconds",
+                float,
+                30.0,
+                "Seconds an import waits for another import of the same store to finish "
+                "before giving up with « une importation est déjà en cours » (0: no wait).",
+                bounds=(0, 86400),
+            ),
         ),
         "Where entcore keeps its data.",
     ),
@@ -88,6 +96,7 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 int,
                 90,
                 "Days an account stays disappeared (absent from full imports) before an import deletes it.",
+                bounds=(0, 36500),
             ),
         ),
         "Directory imports.",
@@ -101,12 +110,14 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 15,
                 "Sessions starting less than this many minutes after the import's reference "
                 "time are treated as already started: never created, changed nor deleted.",
+                bounds=(0, 10080),
             ),
             Setting(
                 "keep_reports_days",
                 int,
                 0,
                 "Days past import reports are kept; 0 keeps them forever.",
+                bounds=(0, 36500),
             ),
         ),
         "Timetable imports.",
@@ -156,6 +167,17 @@ def _coerce(value: Any, setting: Setting, where: str, *, text: bool = False) -> 
         return value
     expected = "list of strings" if kind is list else kind.__name__
     raise ConfigError(f"{where}: expected {expected}, got {value!r}")
+
+
+def _check_bounds(value: Any, setting: Setting, where: str, env_name: str) -> None:
+    """Refuse a number outside the setting's bounds (it would overflow a date or a driver)."""
+    if setting.bounds is None or not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    low, high = setting.bounds
+    if not low <= value <= high:
+        raise ConfigError(
+            f"{where} ({env_name}): {value!r} is out of range, expected {low:g} to {high:g}"
+        )
 
 
 @frozen
@@ -208,6 +230,7 @@ class Settings:
                 )
             else:
                 value = setting.default
+            _check_bounds(value, setting, self._where(spec.name, setting.name), env_name)
             resolved[setting.name] = value
         return resolved
 
@@ -245,6 +268,11 @@ class Settings:
     def db_url(self) -> str:
         """The store URL."""
         return str(self.core("store")["url"])
+
+    @property
+    def lock_wait(self) -> float:
+        """Seconds an import waits for another one (``store.lock_wait_seconds``)."""
+        return float(self.core("store")["lock_wait_seconds"])
 
 
 def load_settings(

@@ -21,7 +21,8 @@ def _store(context: CliContext) -> Store:
     # ``entcore --help`` and the commands that never open a store do not pay.
     from entcore.store import Store
 
-    return Store(context.settings().db_url)
+    settings = context.settings()
+    return Store(settings.db_url, lock_wait=settings.lock_wait)
 
 
 @click.group()

@@ -53,6 +53,16 @@ def errors_as_failures() -> Iterator[None]:
         yield
     except (EntcoreError, FileNotFoundError, PermissionError) as error:
         fail(error)
+    except Exception as error:
+        # The store wraps its failures; this is the last guard against SQL parameters on a
+        # terminal.  SQLAlchemy is looked up, not imported: `entcore --help` never loads it, and
+        # an error cannot come from it unless it is loaded.
+        sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+        if sqlalchemy_errors is None or not isinstance(error, sqlalchemy_errors.SQLAlchemyError):
+            raise
+        from entcore.store.failures import store_failure
+
+        fail(store_failure(error, "magasin"))
 
 
 def emit_json(data: Any) -> None:

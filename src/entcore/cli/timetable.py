@@ -7,7 +7,6 @@ whose ``entcore_register_commands`` adds it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -16,36 +15,14 @@ from entcore import demo as demo_data
 from entcore import hookimpl
 from entcore.cli.context import CliContext, pass_context
 from entcore.cli.output import emit_json, errors_as_failures
+from entcore.cli.params import ImportId, day_option, moment_option
 from entcore.registry import CommandRegistry
 from entcore.timetable.expand import PARIS
 from entcore.timetable.render import FORMATS, render_text
 from entcore.timetable.report import TimetableReport
 
 
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"date attendue AAAA-MM-JJ, reçu {value!r}", param_hint=option
-        ) from None
-
-
-def _moment(value: str | None) -> date | datetime | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"date attendue AAAA-MM-JJ (ou AAAA-MM-JJTHH:MM), reçu {value!r}", param_hint="--as-of"
-        ) from None
-
-
 def _print_report(report: TimetableReport, as_json: bool) -> None:
-
     if as_json:
         emit_json(report.to_json())
     else:
@@ -91,7 +68,7 @@ def import_command(
         as_of = as_of or demo_data.EDT_AS_OF.isoformat()
     if file is None or uai is None:
         raise click.UsageError("give FILE and --uai (or --demo)")
-    moment = _moment(as_of)
+    moment = moment_option(as_of)
     app = context.app()
     with errors_as_failures():
         report = app.timetable.import_file(
@@ -116,7 +93,7 @@ def _settle(context: CliContext, import_id: int, as_json: bool, *, validate: boo
 
 
 @timetable.command("validate")
-@click.argument("import_id", metavar="ID", type=int)
+@click.argument("import_id", metavar="ID", type=ImportId())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
 def validate_command(context: CliContext, import_id: int, as_json: bool) -> None:
@@ -125,7 +102,7 @@ def validate_command(context: CliContext, import_id: int, as_json: bool) -> None
 
 
 @timetable.command("cancel")
-@click.argument("import_id", metavar="ID", type=int)
+@click.argument("import_id", metavar="ID", type=ImportId())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
 def cancel_command(context: CliContext, import_id: int, as_json: bool) -> None:
@@ -158,7 +135,7 @@ def reports_command(context: CliContext, uai: str, as_json: bool) -> None:
 
 
 @timetable.command("report")
-@click.argument("import_id", metavar="ID", type=int)
+@click.argument("import_id", metavar="ID", type=ImportId())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @pass_context
 def report_command(context: CliContext, import_id: int, fmt: str) -> None:
@@ -264,7 +241,7 @@ def sessions_command(
 
     if sum(x is not None for x in (class_code, group_code, teacher)) > 1:
         raise click.UsageError("give at most one of --class, --group and --teacher")
-    first, last = _day(start, "--from"), _day(end, "--to")
+    first, last = day_option(start, "--from"), day_option(end, "--to")
     app = context.app()
     with errors_as_failures():
         sessions = app.timetable.sessions(

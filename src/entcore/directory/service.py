@@ -101,6 +101,7 @@ class DirectoryService:
         with app.store.connect() as connection:
             transaction = connection.begin()
             try:
+                app.store.import_lock(connection)
                 engine = DirectoryImport(
                     connection,
                     feed,

@@ -193,6 +193,7 @@ class TimetableService:
         )
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         with app.store.connect() as connection, connection.begin():
+            app.store.import_lock(connection)
             self._purge(connection, now)
             marker = state_marker(connection, structure.id, self.clearance)
             plan = build_plan(connection, structure, context)
@@ -271,6 +272,7 @@ class TimetableService:
         app = self._app
         now = now or utcnow()
         with app.store.connect() as connection, connection.begin():
+            app.store.import_lock(connection)
             row = self._import_row(connection, import_id)
             if row.status != PENDING:
                 raise ImportRefused(f"l'import n° {import_id} est {_STATUS_NAMES[row.status]}")
@@ -334,6 +336,8 @@ class TimetableService:
         """Discard pending import ``import_id``: it is marked cancelled, nothing else changes."""
         now = now or utcnow()
         with self._app.store.connect() as connection, connection.begin():
+            # Serialised with validations: a cancel racing one must not mark it cancelled.
+            self._app.store.import_lock(connection)
             row = self._import_row(connection, import_id)
             if row.status != PENDING:
                 raise ImportRefused(f"l'import n° {import_id} est {_STATUS_NAMES[row.status]}")

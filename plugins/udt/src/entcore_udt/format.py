@@ -54,7 +54,7 @@ from entcore_udt.tables import (
 from entcore_udt.values import bcn_subject
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
 SOFTWARE = "UnDeuxTemps"
@@ -66,8 +66,8 @@ class UdtFormat:
     name = "udt"
     label = "UnDeuxTemps (archive ZIP de fichiers UDCal)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        """True for a ZIP archive with ``UDCal_*.xml`` files at its top level."""
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
+        """True for a ZIP archive with ``UDCal_*.xml`` files at its top level (no setting matters)."""
         return udt_archive.sniff(path, head)
 
     def parse(self, path: Path, context: FormatContext) -> Timetable:

@@ -1,7 +1,8 @@
 """Timetable imports as the application offers them (``app.timetable``).
 
-The life of an import: :meth:`TimetableService.import_file` picks the format,
-parses the file, plans the import against the store and keeps it *pending*
+The life of an import: :meth:`TimetableService.import_file` (or
+:meth:`~TimetableService.import_files` for an export made of several files)
+picks the format, parses the file, plans the import against the store and keeps it *pending*
 with its preliminary report; :meth:`~TimetableService.validate` re-plans it
 from the same inputs and applies it in one transaction (hooks fire after the
 commit), or refuses when the store changed under it;

@@ -20,28 +20,44 @@ from entcore.protocols import DirectorySource, TimetableFormat
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def takes_arguments(method: Callable[..., Any], count: int) -> bool:
-    """True when the bound ``method`` accepts ``count`` positional arguments."""
+def settings_passing(method: Callable[..., Any], positional: int) -> str:
+    """How the bound ``method`` takes ``settings`` after ``positional`` other arguments.
+
+    ``"positional"`` (it accepts one more positional argument, or ``*args``),
+    ``"keyword"`` (a keyword-only ``settings``, or ``**kwargs``), or ``"none"``
+    (the earlier contract: it does not take them).
+    """
     try:
-        parameters = inspect.signature(method).parameters.values()
+        parameters = list(inspect.signature(method).parameters.values())
     except (TypeError, ValueError):  # no signature to read: assume the current contract
-        return True
-    if any(parameter.kind is inspect.Parameter.VAR_POSITIONAL for parameter in parameters):
-        return True
-    return sum(1 for parameter in parameters if parameter.kind in _POSITIONAL) >= count
+        return "positional"
+    kinds = [parameter.kind for parameter in parameters]
+    if (
+        inspect.Parameter.VAR_POSITIONAL in kinds
+        or sum(k in _POSITIONAL for k in kinds) > positional
+    ):
+        return "positional"
+    if inspect.Parameter.VAR_KEYWORD in kinds or any(
+        p.name == "settings" and p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters
+    ):
+        return "keyword"
+    return "none"
+
+
+def _call(method: Callable[..., Any], settings: Mapping[str, object], *arguments: object) -> bool:
+    passing = settings_passing(method, len(arguments))
+    if passing == "positional":
+        return bool(method(*arguments, settings))
+    if passing == "keyword":
+        return bool(method(*arguments, settings=settings))
+    return bool(method(*arguments))
 
 
 def sniff(fmt: TimetableFormat, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
     """``fmt.sniff(path, head, settings)``, without ``settings`` when ``fmt.sniff`` does not take it."""
-    if takes_arguments(fmt.sniff, 3):
-        return bool(fmt.sniff(path, head, settings))
-    legacy: Callable[[Path, bytes], object] = fmt.sniff  # type: ignore[assignment]
-    return bool(legacy(path, head))
+    return _call(fmt.sniff, settings, path, head)
 
 
 def accepts(source: DirectorySource, path: Path, settings: Mapping[str, object]) -> bool:
     """``source.accepts(path, settings)``, without ``settings`` when the method does not take it."""
-    if takes_arguments(source.accepts, 2):
-        return bool(source.accepts(path, settings))
-    legacy: Callable[[Path], object] = source.accepts  # type: ignore[assignment]
-    return bool(legacy(path))
+    return _call(source.accepts, settings, path)

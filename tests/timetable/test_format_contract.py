@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 import entcore
-from entcore import Entcore, FormatContext, ImportRefused, UnknownFormatError
+from entcore import Entcore, FormatContext, ImportRefused, UnknownFormatError, protocol_calls
 from entcore.model import Timetable
-from entcore.protocol_calls import takes_arguments
+from entcore.protocol_calls import settings_passing
 from entcore.testing import RecordFeed
 from tests.plugins import jsonsource
 from tests.test_hooks import LEA, roster
@@ -219,8 +219,8 @@ def test_legacy_sniff_without_settings_still_works(
     assert report.format == "legacy"
 
 
-def test_takes_arguments() -> None:
-    """Positional parameters are counted on the bound method; ``*args`` takes anything."""
+def test_settings_passing() -> None:
+    """Positional parameters are counted on the bound method; ``settings`` may be keyword-only."""
 
     class Sample:
         def two(self, path: Path, head: bytes) -> None: ...
@@ -229,10 +229,34 @@ def test_takes_arguments() -> None:
 
         def star(self, *args: object) -> None: ...
 
+        def keyword(self, path: Path, head: bytes, *, settings: object) -> None: ...
+
+        def kwargs(self, path: Path, head: bytes, **extra: object) -> None: ...
+
+        def other_keyword(self, path: Path, head: bytes, *, strict: bool = False) -> None: ...
+
     sample = Sample()
-    assert not takes_arguments(sample.two, 3)
-    assert takes_arguments(sample.three, 3) and takes_arguments(sample.star, 3)
-    assert takes_arguments(len, 1)
+    assert settings_passing(sample.two, 2) == "none"
+    assert settings_passing(sample.three, 2) == "positional"
+    assert settings_passing(sample.star, 2) == "positional"
+    assert settings_passing(sample.keyword, 2) == "keyword"
+    assert settings_passing(sample.kwargs, 2) == "keyword"
+    assert settings_passing(sample.other_keyword, 2) == "none"
+    assert settings_passing(len, 0) == "positional"
+
+
+def test_keyword_only_settings(tmp_path: Path) -> None:
+    """A ``sniff(path, head, *, settings)`` gets the settings by keyword."""
+
+    class KeywordFormat(LegacyFormat):
+        def sniff(self, path: Path, head: bytes, *, settings: Mapping[str, object]) -> bool:  # type: ignore[override]
+            return head.startswith(str(settings["marker"]).encode())
+
+    path = tmp_path / "k.txt"
+    path.write_bytes(b"KEY...")
+    assert protocol_calls.sniff(KeywordFormat(), path, b"KEY...", {"marker": "KEY"})
+    assert not protocol_calls.sniff(KeywordFormat(), path, b"KEY...", {"marker": "NOT"})
+    assert protocol_calls.sniff(LegacyFormat(), path, b"LEGACY", {"marker": "KEY"})
 
 
 class LegacySource(jsonsource.RosterSource):

@@ -217,9 +217,8 @@ class TimetableFormatConformance:
         format_settings: Mapping[str, object],
     ) -> None:
         for path in _foreign_files(tmp_path / "foreign"):
-            assert not timetable_format.sniff(path, path.read_bytes()[:65536], format_settings), (
-                path
-            )
+            head = path.read_bytes()[:65536]
+            assert not timetable_format.sniff(path, head, format_settings), path
 
     def test_parses_a_consistent_snapshot(
         self,

@@ -28,7 +28,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -314,7 +314,7 @@ class SnapshotFormat:
     name = "snapshot"
     label = "Instantané JSON (benchmark)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
         return head.startswith(b'{"benchmark_snapshot"')
 
     def parse(self, path: Path, context: FormatContext) -> Timetable:

@@ -85,8 +85,8 @@ def test_hook_entcore_register_timetable_formats(entcore_app_factory, tmp_path: 
     app = entcore_app_factory([registrations])
     formats = app.plugins.timetable_formats()
     nothing = formats.get("nothing")
-    assert nothing.sniff(tmp_path / "x", b"NOTHING here")
-    assert not nothing.sniff(tmp_path / "x", b"<xml/>")
+    assert nothing.sniff(tmp_path / "x", b"NOTHING here", {})
+    assert not nothing.sniff(tmp_path / "x", b"<xml/>", {})
     assert formats.owner("nothing").plugin == "tests.plugins.registrations"
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 class Format:
     name = "{fmt}"
     label = "Format {fmt}"
-    def sniff(self, path, head):
+    def sniff(self, path, head, settings):
         return head.startswith(b"{fmt}")
     def parse(self, path, context):
         raise entcore.InvalidFileError(context.filename, "illisible")

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from attrs import field, frozen
+from attrs import Factory, field, frozen
 
 from entcore.model.directory import DirectoryItem, FeedFile, ImportMode, Profile
 from entcore.model.timetable import Timetable
@@ -29,12 +29,33 @@ class SourceContext:
 
 @frozen
 class FormatContext:
-    """What the core hands a timetable format when it parses a file."""
+    """What the core hands a timetable format when it parses a file (or the files of one import)."""
 
     filename: str
-    """The name the file was uploaded under (for messages)."""
+    """The name the file was uploaded under (for messages); the first one's for several files."""
     settings: Mapping[str, object] = field(factory=dict)
     """The validated settings section of the plugin that registered the format."""
+    uai: str | None = None
+    """The UAI the user imports for (``entcore timetable import --uai``), upper case; ``None``
+    when the caller gave none.  The core refuses a snapshot of another structure; a format may
+    use it when the file does not say which school it is for."""
+    school_year: str | None = None
+    """The school year the user gave, as ``2024-2025`` (``--school-year``), or ``None``.
+    The core refuses a snapshot of another year; a format may use it when the file does not
+    say which year it covers (see :attr:`rentree_year`)."""
+    filenames: tuple[str, ...] = field(
+        default=Factory(lambda self: (self.filename,), takes_self=True)
+    )
+    """The upload names of all the files of the import, in the order of their paths
+    (:meth:`MultiFileTimetableFormat.parse_files`); just :attr:`filename` for one file."""
+
+    @property
+    def rentree_year(self) -> int | None:
+        """The year of the rentrée of :attr:`school_year` (``2024`` for ``2024-2025``), or ``None``."""
+        if self.school_year is None:
+            return None
+        first, _, _ = self.school_year.partition("-")
+        return int(first) if first.isdigit() else None
 
 
 @runtime_checkable
@@ -62,8 +83,15 @@ class DirectorySource(Protocol):
     label: str
     """Human name, e.g. ``AAF (annuaire académique fédérateur)``."""
 
-    def accepts(self, path: Path) -> bool:
-        """True when ``path`` (a folder, an archive or a file) is a feed this source reads."""
+    def accepts(self, path: Path, settings: Mapping[str, object]) -> bool:
+        """True when ``path`` (a folder, an archive or a file) is a feed this source reads.
+
+        ``settings`` is the validated settings section of the plugin that registered
+        the source (empty when it declares none).  As with pluggy hook
+        implementations, a method that does not need ``settings`` may leave it
+        out of its signature: the core passes only what the method declares
+        (:func:`entcore.protocol_calls.accepts`).
+        """
         ...
 
     def open(self, paths: Sequence[Path], context: SourceContext) -> DirectoryFeed:
@@ -79,15 +107,37 @@ class TimetableFormat(Protocol):
     """Short identifier, e.g. ``edt``; what ``--format`` takes."""
     label: str
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
         """True when the file at ``path``, whose first bytes are ``head``, is in this format.
 
-        Must be cheap and must not raise on foreign content.
+        ``settings`` is the validated settings section of the plugin that
+        registered the format.  Must be cheap and must not raise on foreign
+        content.  As with pluggy hook implementations, a method that does not
+        need ``settings`` may leave it out: the core passes only what the method
+        declares (:func:`entcore.protocol_calls.sniff`).
         """
         ...
 
     def parse(self, path: Path, context: FormatContext) -> Timetable:
         """The snapshot of the export; raise :class:`~entcore.InvalidFileError` when unreadable."""
+        ...
+
+
+@runtime_checkable
+class MultiFileTimetableFormat(TimetableFormat, Protocol):
+    """A timetable format whose one import may be made of several files.
+
+    STS-Web, for instance, names teachers in ``sts_emp`` and places their courses
+    in ``emp_sts``.  Given several files, the core asks the format each file is
+    recognised by (or the ``--format`` one) and, when it is one of these, hands
+    it all the paths at once; a format without :meth:`parse_files` is refused
+    several files with a one-line message.
+    """
+
+    def parse_files(self, paths: Sequence[Path], context: FormatContext) -> Timetable:
+        """The one snapshot of the files at ``paths`` (their upload names are
+        ``context.filenames``); raise :class:`~entcore.InvalidFileError` when they do
+        not make one export (too many, of two schools, of two years...)."""
         ...
 
 

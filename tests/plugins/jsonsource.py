@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -87,7 +87,7 @@ class RosterSource:
     name = "roster"
     label = "Roster JSON (tests)"
 
-    def accepts(self, path: Path) -> bool:
+    def accepts(self, path: Path, settings: Mapping[str, object]) -> bool:
         return path.name.endswith(".roster.json")
 
     def open(self, paths: Sequence[Path], context: entcore.SourceContext) -> RosterFeed:

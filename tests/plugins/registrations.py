@@ -42,7 +42,7 @@ class NothingFormat:
     name = "nothing"
     label = "Nothing"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
         return head.startswith(b"NOTHING")
 
     def parse(self, path: Path, context: entcore.FormatContext) -> Timetable:

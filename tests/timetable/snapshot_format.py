@@ -11,6 +11,7 @@ exercised without any timetable plugin installed.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ class SnapshotFormat:
     name = NAME
     label = "Instantané JSON (tests)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
         return MARK in head[:200]
 
     def parse(self, path: Path, context: FormatContext) -> Timetable:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ class Greedy:
         self.broken = broken
         self.parsed = 0
 
-    def sniff(self, path: Path, head: bytes) -> bool:
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
         if self.broken:
             raise ValueError("sniff must not raise, but this one does")
         return True

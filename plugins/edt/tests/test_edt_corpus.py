@@ -150,7 +150,7 @@ def test_sniff_recognises_every_sample(corpus: Path) -> None:
     """Containers and clear exports are recognised; the schemas and notes are not."""
     fmt = EdtFormat()
     verdicts = {
-        path.name: fmt.sniff(path, path.read_bytes()[:512])
+        path.name: fmt.sniff(path, path.read_bytes()[:512], {})
         for path in sorted(corpus.iterdir())
         if path.is_file()
     }

@@ -106,7 +106,7 @@ def test_parse_without_settings_uses_the_defaults() -> None:
 def sniff(tmp_path: Path, data: bytes, head: int = 4096) -> bool:
     path = tmp_path / "upload"
     path.write_bytes(data)
-    return EdtFormat().sniff(path, data[:head])
+    return EdtFormat().sniff(path, data[:head], {})
 
 
 def test_sniff_clear_export(tmp_path: Path) -> None:
@@ -169,5 +169,5 @@ def test_sniff_refuses_other_content(tmp_path: Path, data: bytes) -> None:
 
 def test_sniff_never_raises_on_unreadable_paths(tmp_path: Path) -> None:
     """A missing file with an empty head is simply not ours."""
-    assert not EdtFormat().sniff(tmp_path / "absent.xml", b"")
-    assert not EdtFormat().sniff(tmp_path, b"<")
+    assert not EdtFormat().sniff(tmp_path / "absent.xml", b"", {})
+    assert not EdtFormat().sniff(tmp_path, b"<", {})

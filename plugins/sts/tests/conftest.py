@@ -20,3 +20,7 @@ def write_file(tmp_path: Path) -> WriteFile:
         return path
 
     return write
+
+
+#: entcore's test kit: ``entcore_app_factory`` for the imports through the application.
+pytest_plugins = ["entcore.testing"]

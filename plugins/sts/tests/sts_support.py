@@ -33,4 +33,4 @@ def parse(path: Path, filename: str | None = None) -> Timetable:
 
 def sniff(path: Path) -> bool:
     """The format's answer for ``path`` given its first kilobyte."""
-    return StsFormat().sniff(path, path.read_bytes()[:1024])
+    return StsFormat().sniff(path, path.read_bytes()[:1024], {})

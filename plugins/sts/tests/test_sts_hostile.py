@@ -45,7 +45,7 @@ def test_sniff_refuses_foreign_heads(tmp_path: Path, head: bytes) -> None:
     """Only the root element decides, and sniffing never raises."""
     path = tmp_path / "sts_emp_0999999X_2024.xml"
     path.write_bytes(head)
-    assert not StsFormat().sniff(path, head)
+    assert not StsFormat().sniff(path, head, {})
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_sniff_accepts_both_roots_behind_any_prolog(tmp_path: Path, head: bytes)
     """Declarations, comments, a DOCTYPE, a BOM or UTF-16 do not hide the root."""
     path = tmp_path / "whatever.txt"
     path.write_bytes(head)
-    assert StsFormat().sniff(path, head)
+    assert StsFormat().sniff(path, head, {})
 
 
 def test_wrong_root(write_file: WriteFile) -> None:
@@ -276,7 +276,7 @@ def test_random_damage_never_escapes_as_another_exception(write_file: WriteFile)
             else:
                 data.insert(position, byte)
         path.write_bytes(bytes(data))
-        StsFormat().sniff(path, bytes(data[:512]))
+        StsFormat().sniff(path, bytes(data[:512]), {})
         # Anything but an InvalidFileError escapes and fails the test.
         outcome(path)
 

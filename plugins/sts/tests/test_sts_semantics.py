@@ -255,6 +255,6 @@ def test_references_missing_from_described_tables(write_file: WriteFile) -> None
     timetable = parse(write_file(data))
     assert [(n.kind, n.message) for n in timetable.notices] == [
         ("entity_added", "matière « 061300 » absente de MATIERES : ajoutée"),
-        ("entity_added", "enseignant « 77 » absent de INDIVIDUS : ajouté"),
+        ("entity_added", "enseignant STS 77 absent de INDIVIDUS : ajouté"),
     ]
     assert {t.key for t in timetable.teachers} == {"1", "77"}

@@ -27,7 +27,7 @@ def marker(tmp_path: Path) -> Path:
 
 
 def sniff(path: Path) -> bool:
-    return UdtFormat().sniff(path, path.read_bytes()[:64])
+    return UdtFormat().sniff(path, path.read_bytes()[:64], {})
 
 
 def refused(path: Path, reason: str, filename: str | None = None) -> InvalidFileError:
@@ -67,8 +67,8 @@ def test_sniff_never_raises_on_missing_or_empty_files(tmp_path: Path) -> None:
     """Sniffing answers False for an empty file and a missing one."""
     empty = tmp_path / "empty.zip"
     empty.write_bytes(b"")
-    assert not UdtFormat().sniff(empty, b"")
-    assert not UdtFormat().sniff(tmp_path / "missing.zip", b"")
+    assert not UdtFormat().sniff(empty, b"", {})
+    assert not UdtFormat().sniff(tmp_path / "missing.zip", b"", {})
 
 
 def test_zip_that_is_not_udt(tmp_path: Path) -> None:
@@ -189,7 +189,7 @@ def test_random_damage_never_escapes_as_another_exception(build_archive: BuildAr
         if attempt % 3 == 0:
             data = data[: generator.randrange(len(data))]
         source.write_bytes(bytes(data))
-        UdtFormat().sniff(source, bytes(data[:64]))
+        UdtFormat().sniff(source, bytes(data[:64]), {})
         # Anything but an InvalidFileError escapes and fails the test.
         outcome(source)
 

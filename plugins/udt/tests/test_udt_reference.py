@@ -167,7 +167,7 @@ def test_notices(timetable: Timetable) -> None:
 def test_sniff(reference_archive: Path) -> None:
     """The reference archive is recognised from its zip directory."""
     head = reference_archive.read_bytes()[:64]
-    assert UdtFormat().sniff(reference_archive, head)
+    assert UdtFormat().sniff(reference_archive, head, {})
 
 
 def test_entry_point_registers_the_format() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from entcore_udt import UdtFormat
+from entcore_udt.notices import GIVEN_VALUE
 from udt_support import BuildArchive, parse, reference_members, xml
 
-from entcore import InvalidFileError
+from entcore import FormatContext, InvalidFileError
 from entcore.model import Course, ItemKind, MembershipKind, StudentMembership, Timetable, weeks_of
 
 # The reference year: week 1 = 2024-09-02, fin_eleve in week 44; the two
@@ -377,10 +379,25 @@ def test_uai_from_the_uploaded_name(build_archive: BuildArchive) -> None:
 
 
 def test_uai_that_cannot_be_determined(build_archive: BuildArchive) -> None:
-    """No UAI in the name or the parameters: the export is refused, in French."""
+    """No UAI in the name, the parameters or the import: the export is refused, in French."""
     path = build_archive(name="export.zip")
-    with pytest.raises(InvalidFileError, match="impossible de déterminer l'UAI"):
+    with pytest.raises(InvalidFileError, match=r"impossible de déterminer l'UAI.*aucun --uai"):
         parse(path)
+
+
+def test_uai_given_by_the_user(build_archive: BuildArchive) -> None:
+    """An archive that does not say its school takes the UAI of the import, and says so."""
+    path = build_archive(name="export.zip")
+    timetable = UdtFormat().parse(path, FormatContext("export.zip", uai="0777777Z"))
+    assert timetable.uai == "0777777Z"
+    assert (
+        GIVEN_VALUE,
+        "UAI absent du nom de l'archive et de UDCal_00.xml : 0777777Z, celui "
+        "de l'import, est retenu",
+    ) in [(n.kind, n.message) for n in timetable.notices]
+    # What the archive says wins (the core then refuses another school's file).
+    named = build_archive(name="0888888Y_20240901080000_UDT.zip")
+    assert UdtFormat().parse(named, FormatContext(named.name, uai="0777777Z")).uai == "0888888Y"
 
 
 def test_lines_that_cannot_be_placed_are_reported(build_archive: BuildArchive) -> None:

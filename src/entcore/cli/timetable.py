@@ -20,6 +20,7 @@ from entcore.registry import CommandRegistry
 from entcore.timetable.expand import PARIS
 from entcore.timetable.render import FORMATS, render_text
 from entcore.timetable.report import TimetableReport
+from entcore.timetable.service import parse_school_year
 
 
 def _print_report(report: TimetableReport, as_json: bool) -> None:
@@ -35,8 +36,14 @@ def timetable() -> None:
 
 
 @timetable.command("import")
-@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.argument("files", metavar="FILE...", type=click.Path(path_type=Path), nargs=-1)
 @click.option("--uai", help="UAI of the structure the file is for.")
+@click.option(
+    "--school-year",
+    "school_year",
+    metavar="AAAA-AAAA",
+    help="School year the file covers (e.g. 2024-2025), for files that do not say.",
+)
 @click.option(
     "--format", "format_name", metavar="NAME", help="Timetable format (default: recognised)."
 )
@@ -52,27 +59,41 @@ def timetable() -> None:
 @pass_context
 def import_command(
     context: CliContext,
-    file: Path | None,
+    files: tuple[Path, ...],
     uai: str | None,
+    school_year: str | None,
     format_name: str | None,
     as_of: str | None,
     new_year: bool,
     as_json: bool,
     demo: bool,
 ) -> None:
-    """Preview the import of FILE: print its id and its preliminary report; nothing is applied."""
+    """Preview the import of FILE: print its id and its preliminary report; nothing is applied.
 
+    An export made of several files is given whole: STS-Web's sts_emp and the
+    emp_sts sent back for it, for instance.
+    """
     if demo:
-        file = file or demo_data.edt_export()
+        files = files or (demo_data.edt_export(),)
         uai = uai or demo_data.UAI
         as_of = as_of or demo_data.EDT_AS_OF.isoformat()
-    if file is None or uai is None:
+    if not files or uai is None:
         raise click.UsageError("give FILE and --uai (or --demo)")
+    if school_year is not None:
+        try:
+            school_year = parse_school_year(school_year)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--school-year") from None
     moment = moment_option(as_of)
     app = context.app()
     with errors_as_failures():
-        report = app.timetable.import_file(
-            file, uai, format=format_name, as_of=moment, new_year=new_year
+        report = app.timetable.import_files(
+            files,
+            uai,
+            format=format_name,
+            as_of=moment,
+            new_year=new_year,
+            school_year=school_year,
         )
     if not as_json:
         click.echo(f"Import n° {report.id} en attente de validation")

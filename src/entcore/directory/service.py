@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 
+from entcore import protocol_calls
 from entcore.directory.engine import DirectoryImport
 from entcore.errors import UnknownFormatError
 from entcore.model.reports import DirectoryReport
@@ -42,7 +43,8 @@ class DirectoryService:
                 )
             return sources.get(name)
         for source in sources:
-            if all(source.accepts(path) for path in paths):
+            settings = self._app.plugin_settings(sources.owner(source.name).plugin)
+            if all(protocol_calls.accepts(source, path, settings) for path in paths):
                 return source
         names = ", ".join(str(path) for path in paths)
         known = ", ".join(sources.names()) or "aucune"

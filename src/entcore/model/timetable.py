@@ -100,6 +100,24 @@ class TimetableTeacher:
     personnel: bool = False
     """True for non-teaching staff (EDT ``Personnel``)."""
 
+    @property
+    def display_name(self) -> str:
+        """How messages and reports name the teacher: ``NOM Prénom``, else by an id of the export.
+
+        A real ``emp_sts`` names its teachers only by their STS id (their names
+        are in ``sts_emp``): such a teacher is ``STS 12345``, not an empty name.
+        """
+        name = f"{self.last_name} {self.first_name}".strip()
+        if name:
+            return name
+        if self.sts_id:
+            return f"STS {self.sts_id}"
+        if self.pronote_id:
+            return f"Pronote {self.pronote_id}"
+        if self.directory_id:
+            return f"annuaire {self.directory_id}"
+        return f"code {self.key}"
+
 
 @frozen
 class ClassPart:

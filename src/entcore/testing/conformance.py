@@ -99,13 +99,21 @@ class DirectorySourceConformance:
         assert directory_source.label.strip()
 
     def test_accepts_its_feed(
-        self, directory_source: DirectorySource, feed_paths: list[Path]
+        self,
+        directory_source: DirectorySource,
+        feed_paths: list[Path],
+        source_settings: Mapping[str, object],
     ) -> None:
-        assert all(directory_source.accepts(path) for path in feed_paths)
+        assert all(directory_source.accepts(path, source_settings) for path in feed_paths)
 
-    def test_refuses_foreign_files(self, directory_source: DirectorySource, tmp_path: Path) -> None:
+    def test_refuses_foreign_files(
+        self,
+        directory_source: DirectorySource,
+        tmp_path: Path,
+        source_settings: Mapping[str, object],
+    ) -> None:
         for path in _foreign_files(tmp_path / "foreign"):
-            assert not directory_source.accepts(path), path
+            assert not directory_source.accepts(path, source_settings), path
 
     def test_items_come_in_kind_order(
         self,
@@ -193,14 +201,24 @@ class TimetableFormatConformance:
         assert _NAME.match(timetable_format.name)
         assert timetable_format.label.strip()
 
-    def test_sniffs_its_sample(self, timetable_format: TimetableFormat, sample_path: Path) -> None:
-        assert timetable_format.sniff(sample_path, sample_path.read_bytes()[:65536])
+    def test_sniffs_its_sample(
+        self,
+        timetable_format: TimetableFormat,
+        sample_path: Path,
+        format_settings: Mapping[str, object],
+    ) -> None:
+        head = sample_path.read_bytes()[:65536]
+        assert timetable_format.sniff(sample_path, head, format_settings)
 
     def test_sniff_refuses_foreign_files(
-        self, timetable_format: TimetableFormat, tmp_path: Path
+        self,
+        timetable_format: TimetableFormat,
+        tmp_path: Path,
+        format_settings: Mapping[str, object],
     ) -> None:
         for path in _foreign_files(tmp_path / "foreign"):
-            assert not timetable_format.sniff(path, path.read_bytes()[:65536]), path
+            head = path.read_bytes()[:65536]
+            assert not timetable_format.sniff(path, head, format_settings), path
 
     def test_parses_a_consistent_snapshot(
         self,

@@ -169,7 +169,7 @@ class CourseNames:
 
     def teacher_name(self, key: str) -> str:
         teacher = self.teachers.get(key)
-        return f"{teacher.last_name} {teacher.first_name}".strip() if teacher else key
+        return teacher.display_name if teacher else key
 
     def token(self, key: str) -> str:
         teacher = self.teachers.get(key)

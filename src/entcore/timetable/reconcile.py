@@ -269,6 +269,9 @@ class Matcher:
             teacher.directory_id,
             f"{teacher.last_name} {teacher.first_name}",
             f"{teacher.first_name} {teacher.last_name}",
+            # What the warnings call a teacher without a name (``STS 12345``), so that
+            # the command they suggest works as written.
+            teacher.display_name,
         ]
         for source in sources:
             if not source:
@@ -297,10 +300,10 @@ class Matcher:
             tried.append(f"identifiant annuaire {teacher.directory_id}")
             account = self._external(teacher.directory_id)
         candidates = 0
-        if account is None:
+        if account is None and (teacher.last_name or teacher.first_name):
             account, how_by_name, candidates = self._by_name(teacher, self._staff_names, tried)
             how = how_by_name or how
-        name = f"{teacher.last_name} {teacher.first_name}".strip()
+        name = teacher.display_name
         if account is None:
             ambiguity = f" ; {candidates} comptes correspondent" if candidates > 1 else ""
             self._warn(

@@ -1,7 +1,8 @@
 """Timetable imports as the application offers them (``app.timetable``).
 
-The life of an import: :meth:`TimetableService.import_file` picks the format,
-parses the file, plans the import against the store and keeps it *pending*
+The life of an import: :meth:`TimetableService.import_file` (or
+:meth:`~TimetableService.import_files` for an export made of several files)
+picks the format, parses the file, plans the import against the store and keeps it *pending*
 with its preliminary report; :meth:`~TimetableService.validate` re-plans it
 from the same inputs and applies it in one transaction (hooks fire after the
 commit), or refuses when the store changed under it;
@@ -14,18 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
+from entcore import protocol_calls
 from entcore.errors import ImportRefused, NotFound, UnknownFormatError
 from entcore.model._converter import structure as structure_data
 from entcore.model._converter import unstructure
 from entcore.model.reports import StructureInfo
 from entcore.model.timetable import Timetable
-from entcore.protocols import FormatContext, TimetableFormat
+from entcore.protocols import FormatContext, MultiFileTimetableFormat, TimetableFormat
 from entcore.store.schema import Account, Group, SchoolClass, Structure, utcnow
 from entcore.store.timetable_schema import TimetableImport, TimetableMapping
 from entcore.timetable.derive import normalise
@@ -46,6 +50,7 @@ from entcore.timetable.sessions import day_start, list_sessions
 
 if TYPE_CHECKING:
     from entcore.app import Entcore
+    from entcore.registry import TimetableFormatRegistry
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +68,31 @@ _MARKER_CHANGES = {
     "clearance_minutes": "le réglage [timetable] clearance_minutes a changé",
 }
 _STATUS_NAMES = {VALIDATED: "déjà validé", CANCELLED: "annulé"}
+_SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def parse_school_year(value: str) -> str:
+    """``value`` checked as a school year ``2024-2025``; :class:`ValueError` (French) otherwise."""
+    match = _SCHOOL_YEAR.match(value.strip())
+    if match is None or int(match[2]) != int(match[1]) + 1:
+        raise ValueError(
+            f"année scolaire attendue sous la forme AAAA-AAAA (ex. 2024-2025), reçu {value!r}"
+        )
+    return f"{match[1]}-{match[2]}"
+
+
+def _digest(paths: Sequence[Path]) -> str:
+    """SHA-256 of the file, or of the files' digests in order when there are several."""
+    digests = []
+    for path in paths:
+        hasher = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(block)
+        digests.append(hasher.hexdigest())
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256(" ".join(digests).encode()).hexdigest()
 
 
 def _paris(moment: datetime) -> str:
@@ -91,6 +121,14 @@ class TimetableService:
 
     def format_for(self, path: Path, name: str | None = None) -> TimetableFormat:
         """The format named ``name``, or the first installed format that recognises ``path``."""
+        return self.format_for_files([path], name)
+
+    def format_for_files(self, paths: Sequence[Path], name: str | None = None) -> TimetableFormat:
+        """The format named ``name``, or the one that recognises every file of ``paths``.
+
+        Each file is sniffed on its own (formats asked in registration order, with
+        their plugin's settings); files recognised by different formats are refused.
+        """
         plugins = self._app.plugins
         registry = plugins.timetable_formats()
         installed = ", ".join(registry.names()) or "aucun"
@@ -101,20 +139,35 @@ class TimetableService:
                     f"format d'emploi du temps non installé : {name} (formats installés : {installed})"
                 )
             return registry.get(name)
+        found: dict[str, list[str]] = {}
+        for path in paths:
+            chosen = self._sniff(registry, path)
+            if chosen is None:
+                raise UnknownFormatError(
+                    f"{path.name} : aucun format d'emploi du temps installé ne reconnaît ce "
+                    f"fichier (formats installés : {installed}{plugins.failures_hint()})"
+                )
+            found.setdefault(chosen.name, []).append(path.name)
+        if len(found) > 1:
+            described = " ; ".join(f"{', '.join(names)} : {fmt}" for fmt, names in found.items())
+            raise UnknownFormatError(
+                f"les fichiers d'un import doivent être d'un même format ({described})"
+            )
+        return registry.get(next(iter(found)))
+
+    def _sniff(self, registry: TimetableFormatRegistry, path: Path) -> TimetableFormat | None:
         with path.open("rb") as handle:
             head = handle.read(HEAD_SIZE)
         for candidate in registry:
+            settings = self._app.plugin_settings(registry.owner(candidate.name).plugin)
             try:
-                if candidate.sniff(path, head):
+                if protocol_calls.sniff(candidate, path, head, settings):
                     return candidate
             except Exception:  # a format must not raise on foreign content; ask the next one
                 log.warning(
                     "timetable format %r failed to sniff %s", candidate.name, path, exc_info=True
                 )
-        raise UnknownFormatError(
-            f"{path.name} : aucun format d'emploi du temps installé ne reconnaît ce fichier "
-            f"(formats installés : {installed}{plugins.failures_hint()})"
-        )
+        return None
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -155,6 +208,7 @@ class TimetableService:
         format: str | None = None,
         as_of: date | datetime | None = None,
         new_year: bool = False,
+        school_year: str | None = None,
         now: datetime | None = None,
     ) -> TimetableReport:
         """Parse ``path``, plan its import for structure ``uai`` and keep it pending.
@@ -162,41 +216,94 @@ class TimetableService:
         ``as_of`` replays an archived export: sessions are judged against that
         date (midnight, Europe/Paris) or instant instead of now.  ``new_year``
         allows a file of another school year than the structure's current one.
-        Nothing is stored when the file is refused.
+        ``school_year`` (``2024-2025``) is handed to the format and the file must
+        cover it.  Nothing is stored when the file is refused.
+        """
+        return self.import_files(
+            [path],
+            uai,
+            format=format,
+            as_of=as_of,
+            new_year=new_year,
+            school_year=school_year,
+            now=now,
+        )
+
+    def import_files(
+        self,
+        paths: Sequence[Path | str],
+        uai: str,
+        *,
+        format: str | None = None,
+        as_of: date | datetime | None = None,
+        new_year: bool = False,
+        school_year: str | None = None,
+        now: datetime | None = None,
+    ) -> TimetableReport:
+        """Like :meth:`import_file`, for an export made of several files (STS-Web's
+        ``sts_emp`` + ``emp_sts``).
+
+        Every file must be recognised by the same format (or be read by
+        ``format``), and that format must read several files at once
+        (:class:`~entcore.protocols.MultiFileTimetableFormat`); otherwise the
+        import is refused with a one-line message.  The report names all files.
         """
         app = self._app
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} : fichier introuvable")
+        files = [Path(path) for path in paths]
+        if not files:
+            raise ValueError("import_files needs at least one file")
+        for path in files:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} : fichier introuvable")
+        if len({path.resolve() for path in files}) < len(files):
+            raise ImportRefused("le même fichier est donné deux fois")
+        year = parse_school_year(school_year) if school_year is not None else None
         now = now or utcnow()
         with app.store.connect() as connection:
             structure_id = self._structure_id(connection, uai)
             structure = StructureState.load(connection, structure_id)
-        chosen = self.format_for(path, format)
+        chosen = self.format_for_files(files, format)
         owner = app.plugins.timetable_formats().owner(chosen.name)
-        snapshot = chosen.parse(path, FormatContext(path.name, app.plugin_settings(owner.plugin)))
-        self._check(snapshot, structure, new_year)
+        names = tuple(path.name for path in files)
+        context = FormatContext(
+            names[0],
+            app.plugin_settings(owner.plugin),
+            uai=structure.uai.strip().upper(),
+            school_year=year,
+            filenames=names,
+        )
+        if len(files) == 1:
+            snapshot = chosen.parse(files[0], context)
+        elif isinstance(chosen, MultiFileTimetableFormat):
+            snapshot = chosen.parse_files(files, context)
+        else:
+            raise ImportRefused(
+                f"le format {chosen.name} lit un seul fichier par import ({len(files)} donnés : "
+                f"{', '.join(names)})"
+            )
+        self._check(snapshot, structure, new_year, year)
         if as_of is None:
             reference = now
         elif isinstance(as_of, datetime):
             reference = reference_instant(as_of)
         else:
             reference = reference_instant(datetime.combine(as_of, time(0)))
-        context = PlanContext(
+        file_name = " + ".join(names)
+        plan_context = PlanContext(
             snapshot=snapshot,
             format_name=chosen.name,
-            file_name=path.name,
+            file_name=file_name,
             reference=reference,
             clearance=self.clearance,
             as_of=as_of is not None,
             prefix=self._prefix(),
         )
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = _digest(files)
         with app.store.connect() as connection, connection.begin():
             app.store.import_lock(connection)
             self._purge(connection, now)
             marker = state_marker(connection, structure.id, self.clearance)
-            plan = build_plan(connection, structure, context)
+            plan = build_plan(connection, structure, plan_context)
             report = plan.report
             report.created_at = now
             import_id = connection.execute(
@@ -206,7 +313,7 @@ class TimetableService:
                     "uai": structure.uai,
                     "format": chosen.name,
                     "status": PENDING,
-                    "file_name": path.name,
+                    "file_name": file_name,
                     "file_digest": digest,
                     "school_year": snapshot.school_year.label,
                     "reference_time": reference,
@@ -225,12 +332,18 @@ class TimetableService:
         return report
 
     @staticmethod
-    def _check(snapshot: Timetable, structure: StructureState, new_year: bool) -> None:
+    def _check(
+        snapshot: Timetable, structure: StructureState, new_year: bool, given_year: str | None
+    ) -> None:
         if snapshot.uai.strip().upper() != structure.uai.strip().upper():
             raise ImportRefused(
                 f"le fichier concerne l'établissement {snapshot.uai}, pas {structure.uai}"
             )
         year = snapshot.school_year.label
+        if given_year is not None and year != given_year:
+            raise ImportRefused(
+                f"le fichier couvre l'année scolaire {year}, pas {given_year} (--school-year)"
+            )
         current = structure.school_year
         if current is not None and current != year and not new_year:
             raise ImportRefused(

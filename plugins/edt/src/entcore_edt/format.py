@@ -14,6 +14,7 @@ from entcore_edt.reader import FORMAT_NAME, ExportReader
 from entcore_edt.settings import EdtSettings, describe
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from entcore.model import Timetable
@@ -31,8 +32,12 @@ class EdtFormat:
     name = FORMAT_NAME
     label = "EDT / PRONOTE (Index Éducation)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        """True for an encrypted container or a clear export, judged by the root element."""
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
+        """True for an encrypted container or a clear export, judged by the root element.
+
+        Both are recognised whatever the settings: refusing a clear export is
+        :meth:`parse`'s job, with a message that says why.
+        """
         try:
             root = read_root(head[:HEAD_SIZE])
             if root is None and len(head) < HEAD_SIZE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -104,8 +104,8 @@ class GuestListSource:
     name = "guestlist"
     label = "Liste d'invités (CSV)"
 
-    def accepts(self, path: Path) -> bool:
-        """Guest lists are recognised by their name."""
+    def accepts(self, path: Path, settings: Mapping[str, object]) -> bool:
+        """Guest lists are recognised by their name, whatever the settings."""
         return path.is_file() and path.name.lower().endswith(SUFFIX)
 
     def open(self, paths: Sequence[Path], context: entcore.SourceContext) -> GuestListFeed:

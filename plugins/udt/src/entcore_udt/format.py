@@ -23,6 +23,7 @@ from entcore_udt.archive import UdtArchive
 from entcore_udt.courses import COTEACHING, LINES, CourseBuilder, Line, read_coteachers, read_lines
 from entcore_udt.notices import (
     ENTITY_ADDED,
+    GIVEN_VALUE,
     GROUP_SKIPPED,
     ROWS_IGNORED,
     WEEKLY_FILE_IGNORED,
@@ -54,7 +55,7 @@ from entcore_udt.tables import (
 from entcore_udt.values import bcn_subject
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
 SOFTWARE = "UnDeuxTemps"
@@ -66,8 +67,8 @@ class UdtFormat:
     name = "udt"
     label = "UnDeuxTemps (archive ZIP de fichiers UDCal)"
 
-    def sniff(self, path: Path, head: bytes) -> bool:
-        """True for a ZIP archive with ``UDCal_*.xml`` files at its top level."""
+    def sniff(self, path: Path, head: bytes, settings: Mapping[str, object]) -> bool:
+        """True for a ZIP archive with ``UDCal_*.xml`` files at its top level (no setting matters)."""
         return udt_archive.sniff(path, head)
 
     def parse(self, path: Path, context: FormatContext) -> Timetable:
@@ -79,7 +80,7 @@ class UdtFormat:
         shown = context.filename or path.name
         try:
             with UdtArchive(path, shown) as archive:
-                return _read(archive, (context.filename, path.name))
+                return _read(archive, (context.filename, path.name), context.uai)
         except OSError as error:
             raise InvalidFileError(
                 shown, f"fichier illisible : {error.strerror or error}"
@@ -164,21 +165,30 @@ class _Entities:
         return ItemKind.CLASS, self.division(line.division)
 
 
-def _read(archive: UdtArchive, names: Iterable[str]) -> Timetable:
+def _read(archive: UdtArchive, names: Iterable[str], given_uai: str | None) -> Timetable:
     calendar, parameter_uai = read_calendar(archive)
+    notices = Notices()
     uai, generated_at = None, None
     for name in names:
         uai, generated_at = udt_archive.name_facts(name)
         if uai:
             break
     uai = uai or parameter_uai
+    if uai is None and given_uai:
+        # The user said which school the archive is for (--uai): take it, and say so.
+        uai = given_uai
+        notices.add(
+            GIVEN_VALUE,
+            f"UAI absent du nom de l'archive et de {PARAMETERS} : {uai}, celui de l'import, "
+            "est retenu",
+        )
     if uai is None:
         raise InvalidFileError(
             archive.name,
             "impossible de déterminer l'UAI de l'établissement : l'archive ne suit pas le nommage "
-            f"<UAI>_<aaaammjjhhmmss>_UDT.zip et {PARAMETERS} n'en indique pas",
+            f"<UAI>_<aaaammjjhhmmss>_UDT.zip, {PARAMETERS} n'en indique pas et aucun --uai "
+            "n'est donné",
         )
-    notices = Notices()
     entities = _Entities(archive, notices)
     courses = _courses(archive, calendar, entities)
     students, groups = _people(calendar, entities)

@@ -16,6 +16,8 @@ GROUP_SKIPPED = "group_skipped"
 ROWS_IGNORED = "rows_ignored"
 #: A class, room, subject or teacher referred to but missing from its table.
 ENTITY_ADDED = "entity_added"
+#: A fact the export lacks, taken from what the user gave (the UAI of ``--uai``).
+GIVEN_VALUE = "given_value"
 
 
 class Notices:

@@ -13,7 +13,7 @@ from entcore.plugins.aaf.reader import Document
 from entcore.plugins.aaf.translate import FileTranslator
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from types import TracebackType
 
     from entcore.protocols import SourceContext
@@ -88,8 +88,8 @@ class AafSource:
     name = "aaf"
     label = "AAF (annuaire académique fédérateur)"
 
-    def accepts(self, path: Path) -> bool:
-        """True when ``path`` holds at least one file named like an AAF export."""
+    def accepts(self, path: Path, settings: Mapping[str, object]) -> bool:
+        """True when ``path`` holds at least one file named like an AAF export (no setting matters)."""
         return files.accepts(path)
 
     def open(self, paths: Sequence[Path], context: SourceContext) -> AafFeed:

@@ -84,7 +84,17 @@ def __getattr__(name: str) -> Any:
     module_name = _NEEDS_PYTEST.get(name)
     if module_name is None:
         raise AttributeError(f"module 'entcore.testing' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != "pytest":
+            raise
+        raise ImportError(
+            f"entcore.testing.{name} needs pytest: install entcore with its test extra "
+            "(pip install 'entcore[test]')",
+            name=error.name,
+        ) from error
     # Not cached in this module's namespace: pytest collects fixtures from the
     # namespace of a plugin module, and they are already registered from
     # entcore.testing.fixtures.
-    return getattr(importlib.import_module(module_name), name)
+    return getattr(module, name)

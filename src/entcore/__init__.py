@@ -2,7 +2,8 @@
 
 The public API is what this module exports (``__all__``), plus the modules
 :mod:`entcore.model` (records), :mod:`entcore.protocols` (what plugins
-implement), :mod:`entcore.safexml` (hardened XML parsing for plugins) and
+implement), :mod:`entcore.safexml` (hardened XML parsing for plugins),
+:mod:`entcore.schoolyear` (school years and their weeks) and
 :mod:`entcore.testing` (fixtures and conformance suites).  Importing entcore
 loads no plugin and opens no store: :class:`Entcore` does both on first use.
 """

@@ -192,6 +192,11 @@ class ChangesOnEveryRead(LineSource):
         return [record_entry(school), Notice("lu", Origin("ecoles.txt", None, ""))]
 
 
+class OpenRaises(LineSource):
+    def open(self, paths: Sequence[Path], context: SourceContext) -> Any:
+        raise InvalidFileError(paths[0].name, "en-tête manquant")
+
+
 class EmptyFeed(LineSource):
     def open(self, paths: Sequence[Path], context: SourceContext) -> Any:
         return RecordFeed([], complete_kinds=[RecordKind.STRUCTURE])
@@ -324,6 +329,12 @@ def test_a_working_source_passes_every_check(
             "it counted structures updated 1",
         ),
         (
+            "test_items_come_in_kind_order",
+            OpenRaises(),
+            "expected open() to read the feed of the `feed_paths` fixture ('college.lines'); "
+            "it raised InvalidFileError: college.lines: en-tête manquant",
+        ),
+        (
             "test_imports_twice_then_nothing_changes",
             EmptyFeed(),
             "expected the first import to create records; it counted nothing at all",
@@ -425,6 +436,11 @@ class ErrorOnTwoLines(SnapshotFormat):
             return super().parse(path, context)
         except InvalidFileError:
             raise InvalidFileError(context.filename, "fichier tronqué\nà la ligne 3") from None
+
+
+class CannotReadItsSample(SnapshotFormat):
+    def parse(self, path: Path, context: FormatContext) -> Timetable:
+        raise KeyError("Cours")
 
 
 class ReturnsAMapping(SnapshotFormat):
@@ -603,6 +619,11 @@ def test_an_inconsistent_snapshot_fails_with_a_sentence(
             "; the message has several lines: ",
         ),
         (
+            "test_parses_a_consistent_snapshot",
+            CannotReadItsSample(),
+            "expected parse() to read its sample 'edt.json'; it raised KeyError: 'Cours'",
+        ),
+        (
             "test_parsing_is_deterministic",
             ReturnsAMapping(),
             "expected parse() to return a Timetable; found dict",
@@ -663,6 +684,11 @@ class CountsCalls(Connector):
         return {"uid": [str(account["login"])], "nonce": [str(next(self.calls))]}
 
 
+class NeedsAField(Connector):
+    def release(self, account: Mapping[str, object]) -> Any:
+        return {"mail": [str(account["email"])]}
+
+
 class Nameless:
     label = "Sans nom"
 
@@ -719,6 +745,12 @@ def test_a_working_connector_passes_every_check(check: str) -> None:
             "test_releases_string_attributes",
             ReleasesUnnamed(),
             "expected attribute names to be non-empty strings; found ''",
+        ),
+        (
+            "test_releases_string_attributes",
+            NeedsAField(),
+            "connector 'library' (NeedsAField): expected release() to accept the public fields of "
+            "the `account` fixture; it raised KeyError: 'email'",
         ),
         (
             "test_release_is_deterministic",

@@ -166,11 +166,19 @@ class DirectorySourceConformance:
     def _items(
         self, source: DirectorySource, paths: list[Path], settings: Mapping[str, object]
     ) -> list[Any]:
-        feed = source.open(paths, SourceContext(settings))
         try:
-            return list(feed)
-        finally:
-            feed.close()
+            feed = source.open(paths, SourceContext(settings))
+            try:
+                return list(feed)
+            finally:
+                feed.close()
+        except Exception as error:
+            names = ", ".join(repr(path.name) for path in paths)
+            _fail(
+                describe(self.role, source),
+                f"expected open() to read the feed of the `feed_paths` fixture ({names}); "
+                f"it raised {type(error).__name__}: {error}",
+            )
 
     def test_is_named(self, directory_source: DirectorySource) -> None:
         _check_named(self.role, directory_source, DirectorySource)
@@ -360,6 +368,20 @@ class TimetableFormatConformance:
             )
         return snapshot
 
+    def _parse_sample(
+        self, fmt: TimetableFormat, path: Path, settings: Mapping[str, object]
+    ) -> Timetable:
+        try:
+            return self._parse(fmt, path, settings)
+        except ConformanceError:
+            raise
+        except Exception as error:
+            _fail(
+                describe(self.role, fmt),
+                f"expected parse() to read its sample {path.name!r}; "
+                f"it raised {type(error).__name__}: {error}",
+            )
+
     def test_is_named(self, timetable_format: TimetableFormat) -> None:
         _check_named(self.role, timetable_format, TimetableFormat)
 
@@ -397,7 +419,7 @@ class TimetableFormatConformance:
         sample_path: Path,
         format_settings: Mapping[str, object],
     ) -> None:
-        snapshot = self._parse(timetable_format, sample_path, format_settings)
+        snapshot = self._parse_sample(timetable_format, sample_path, format_settings)
         subject = f"{describe(self.role, timetable_format)}, reading {sample_path.name!r}"
         check_snapshot(subject, timetable_format.name, snapshot)
 
@@ -407,8 +429,8 @@ class TimetableFormatConformance:
         sample_path: Path,
         format_settings: Mapping[str, object],
     ) -> None:
-        first = self._parse(timetable_format, sample_path, format_settings)
-        second = self._parse(timetable_format, sample_path, format_settings)
+        first = self._parse_sample(timetable_format, sample_path, format_settings)
+        second = self._parse_sample(timetable_format, sample_path, format_settings)
         if first != second:
             fields = [
                 name
@@ -588,6 +610,16 @@ class ConnectorConformance:
 
     role = "connector"
 
+    def _release(self, connector: Connector, account: Mapping[str, object]) -> Any:
+        try:
+            return connector.release(account)
+        except Exception as error:
+            _fail(
+                describe(self.role, connector),
+                "expected release() to accept the public fields of the `account` fixture; "
+                f"it raised {type(error).__name__}: {error}",
+            )
+
     def test_is_named(self, connector: Connector) -> None:
         _check_named(self.role, connector, Connector)
 
@@ -595,7 +627,7 @@ class ConnectorConformance:
         self, connector: Connector, account: Mapping[str, object]
     ) -> None:
         subject = describe(self.role, connector)
-        released = connector.release(account)
+        released = self._release(connector, account)
         if not isinstance(released, Mapping):
             _fail(
                 subject,
@@ -624,7 +656,7 @@ class ConnectorConformance:
     def test_release_is_deterministic(
         self, connector: Connector, account: Mapping[str, object]
     ) -> None:
-        first, second = connector.release(account), connector.release(account)
+        first, second = self._release(connector, account), self._release(connector, account)
         if first != second:
             changed = sorted(
                 str(name)

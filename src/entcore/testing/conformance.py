@@ -473,7 +473,13 @@ class TimetableFormatConformance:
 
 
 def check_snapshot(subject: str, format_name: str, snapshot: Timetable) -> None:
-    """The checks of ``test_parses_a_consistent_snapshot``, on one snapshot."""
+    """The checks of ``test_parses_a_consistent_snapshot``, on any snapshot.
+
+    Use it to check more exports than the suite's sample, e.g. every file of a
+    corpus.  ``subject`` starts each failure message (``"format 'edt', reading
+    'x.xml'"``); ``format_name`` is the name the snapshot must carry.  Raises
+    :class:`ConformanceError` at the first inconsistency.
+    """
     if snapshot.format != format_name:
         _fail(
             subject,

@@ -6,10 +6,10 @@ your implementation, exactly as the core's own implementations do.
 
 A failing check raises :class:`ConformanceError` (an :class:`AssertionError`)
 whose message is one sentence naming the object under test, what the protocol
-expects and what was found, e.g. ``timetable format 'edt' (EdtFormat): the
-snapshot's UAI must be 7 digits and a letter, e.g. '0999999X'; found
-'0999999'``.  This module needs pytest (the suites are pytest classes); the
-rest of :mod:`entcore.testing` does not.
+expects and what was found, e.g. ``timetable format 'edt' (EdtFormat), reading
+'export.xml': expected the snapshot's UAI to be 7 digits and a capital letter,
+e.g. '0999999X'; found '0999999'``.  This module needs pytest (the suites are
+pytest classes); the rest of :mod:`entcore.testing` does not.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 The public API is what this module exports (``__all__``), plus the modules
 :mod:`entcore.model` (records), :mod:`entcore.protocols` (what plugins
 implement), :mod:`entcore.safexml` (hardened XML parsing for plugins),
+:mod:`entcore.schoolyear` (school years and their weeks),
 :mod:`entcore.testing` (fixtures and conformance suites) and :mod:`entcore.cli`
 (helpers for the commands plugins add).  Importing entcore
 loads no plugin and opens no store: :class:`Entcore` does both on first use.

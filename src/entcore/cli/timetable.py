@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from entcore import demo as demo_data
-from entcore import hookimpl
+from entcore import hookimpl, schoolyear
 from entcore.cli.context import CliContext, pass_context
 from entcore.cli.output import emit_json, errors_as_failures
 from entcore.cli.params import ImportId, day_option, moment_option
@@ -20,7 +20,6 @@ from entcore.registry import CommandRegistry
 from entcore.timetable.expand import PARIS
 from entcore.timetable.render import FORMATS, render_text
 from entcore.timetable.report import TimetableReport
-from entcore.timetable.service import parse_school_year
 
 
 def _print_report(report: TimetableReport, as_json: bool) -> None:
@@ -81,7 +80,7 @@ def import_command(
         raise click.UsageError("give FILE and --uai (or --demo)")
     if school_year is not None:
         try:
-            school_year = parse_school_year(school_year)
+            school_year = schoolyear.label(schoolyear.parse(school_year))
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--school-year") from None
     moment = moment_option(as_of)

@@ -22,6 +22,8 @@ from datetime import date, datetime, time, timedelta
 
 from attrs import field, frozen
 
+from entcore.schoolyear import school_year_starting
+
 
 @frozen
 class SchoolYear:
@@ -34,9 +36,12 @@ class SchoolYear:
 
     @property
     def label(self) -> str:
-        """``2024-2025`` for a year that starts in 2024 (the rentrée year)."""
-        first = self.start.year if self.start.month >= 7 else self.start.year - 1
-        return f"{first}-{first + 1}"
+        """``2024-2025`` for a year that starts in 2024 (the rentrée year).
+
+        See :func:`entcore.schoolyear.school_year_starting`: a start in July or
+        August opens the year of the coming rentrée.
+        """
+        return school_year_starting(self.start)
 
     @property
     def week_count(self) -> int:

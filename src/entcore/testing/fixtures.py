@@ -1,4 +1,9 @@
-"""Pytest fixtures of the test kit (see :mod:`entcore.testing`)."""
+"""Pytest fixtures of the test kit (see :mod:`entcore.testing`).
+
+pytest loads this module when a ``conftest.py`` names ``entcore.testing`` in its
+``pytest_plugins`` (the package points here through its own ``pytest_plugins``);
+importing :mod:`entcore.testing` outside pytest never imports it.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from entcore.app import Entcore
 from entcore.settings import load_settings
-
-#: The environment variable naming a PostgreSQL database the tests may empty.
-TEST_DATABASE_ENV = "ENTCORE_TEST_DATABASE_URL"
-
-
-def reset_database(url: str) -> None:
-    """Empty the PostgreSQL database at ``url`` (drop and recreate its public schema)."""
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
+from entcore.testing.database import TEST_DATABASE_ENV, reset_database
 
 
 @pytest.fixture
@@ -83,4 +74,10 @@ def entcore_app(entcore_app_factory: Callable[..., Entcore]) -> Entcore:
     return entcore_app_factory()
 
 
-__all__: list[Any] = ["entcore_app", "entcore_app_factory", "entcore_db_url", "reset_database"]
+__all__: list[Any] = [
+    "TEST_DATABASE_ENV",
+    "entcore_app",
+    "entcore_app_factory",
+    "entcore_db_url",
+    "reset_database",
+]

@@ -5,15 +5,15 @@ A :class:`~entcore.protocols.TimetableFormat` plugin turns a file into a
 reached through ``app.timetable`` (:class:`~entcore.timetable.service.TimetableService`):
 
 * choosing the format (by sniffing, first answer wins) and refusing bad input;
-* reconciliation with the directory (:mod:`~entcore.timetable.reconcile`), with
+* reconciliation with the directory (``entcore.timetable.reconcile``), with
   stored manual mappings (*rapprochements*);
 * the preliminary report (:class:`TimetableReport`), the difference with the
   structure's last validated import, rendered in French
-  (:mod:`~entcore.timetable.render`);
+  (``entcore.timetable.render``);
 * the pending import, validated (one transaction, hooks after commit) or cancelled;
-* the piloting mode (:mod:`~entcore.timetable.populate`);
+* the piloting mode (``entcore.timetable.populate``);
 * the dated sessions of the cahier de textes (:func:`expand_sessions`, and
-  :mod:`~entcore.timetable.sessions` for the store).
+  ``entcore.timetable.sessions`` for the store).
 
 :func:`expand_sessions` is a pure function of a snapshot, so that plugin test
 suites can check the sessions their format yields.

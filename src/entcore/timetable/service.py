@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
-from entcore import protocol_calls
+from entcore import protocol_calls, schoolyear
 from entcore.errors import ImportRefused, NotFound, UnknownFormatError
 from entcore.model._converter import structure as structure_data
 from entcore.model._converter import unstructure
@@ -68,17 +67,6 @@ _MARKER_CHANGES = {
     "clearance_minutes": "le réglage [timetable] clearance_minutes a changé",
 }
 _STATUS_NAMES = {VALIDATED: "déjà validé", CANCELLED: "annulé"}
-_SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
-
-
-def parse_school_year(value: str) -> str:
-    """``value`` checked as a school year ``2024-2025``; :class:`ValueError` (French) otherwise."""
-    match = _SCHOOL_YEAR.match(value.strip())
-    if match is None or int(match[2]) != int(match[1]) + 1:
-        raise ValueError(
-            f"année scolaire attendue sous la forme AAAA-AAAA (ex. 2024-2025), reçu {value!r}"
-        )
-    return f"{match[1]}-{match[2]}"
 
 
 def _digest(paths: Sequence[Path]) -> str:
@@ -257,7 +245,7 @@ class TimetableService:
                 raise FileNotFoundError(f"{path} : fichier introuvable")
         if len({path.resolve() for path in files}) < len(files):
             raise ImportRefused("le même fichier est donné deux fois")
-        year = parse_school_year(school_year) if school_year is not None else None
+        year = schoolyear.label(schoolyear.parse(school_year)) if school_year is not None else None
         now = now or utcnow()
         with app.store.connect() as connection:
             structure_id = self._structure_id(connection, uai)

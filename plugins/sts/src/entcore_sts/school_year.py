@@ -22,22 +22,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from entcore.model import SchoolYear
+from entcore.schoolyear import bounds, monday_of, school_week_monday, school_year_starting
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-_SATURDAY = 5
-
-
-def monday_of(day: date) -> date:
-    """The Monday of ``day``'s week."""
-    return day - timedelta(days=day.weekday())
-
-
-def school_week_monday(day: date) -> date:
-    """The Monday of the school week ``day`` opens: its own week, the next one from a weekend."""
-    monday = monday_of(day)
-    return monday + timedelta(weeks=1) if day.weekday() >= _SATURDAY else monday
+__all__ = ["decide", "monday_of", "school_week_monday"]
 
 
 def decide(
@@ -58,14 +48,11 @@ def decide(
     if mondays:
         spans.append((mondays[0], mondays[-1] + timedelta(days=6)))
     if rentree:
-        spans.append((date(rentree, 9, 1), date(rentree + 1, 8, 31)))
+        spans.append(bounds(rentree))
     year_start = start or next((span[0] for span in spans), None)
     if year_start is None:
         return None
     # A start without an end closes on the 31 August that follows it.
-    year_end = end or next(
-        (span[1] for span in spans),
-        date(year_start.year + (1 if year_start.month >= 7 else 0), 8, 31),
-    )
+    year_end = end or next((span[1] for span in spans), bounds(school_year_starting(year_start))[1])
     first_monday = mondays[0] if mondays else school_week_monday(year_start)
     return SchoolYear(start=year_start, end=year_end, first_monday=first_monday)

@@ -46,6 +46,17 @@ _FILE_NAME = re.compile(
 
 _KIND_ORDER = {kind: position for position, kind in enumerate(RecordKind)}
 
+#: Largest file of a feed accepted from an archive, once inflated.  The rectorat
+#: chunks its exports by some 15,000 entries, a few tens of megabytes per file.
+MAX_INFLATED_SIZE = 2 << 30
+
+#: Most an archive may inflate to per byte it weighs.  Real AAF XML deflates about
+#: 30 to 1 at best; a bomb of empty elements, thousands to 1.
+MAX_RATIO = 200
+
+#: Inflated bytes always allowed, whatever the ratio (tiny files compress oddly).
+RATIO_SLACK = 1 << 20
+
 #: How many members of a tar archive :func:`accepts` looks at before giving up.
 _TAR_SNIFF_MEMBERS = 64
 
@@ -165,6 +176,11 @@ class FeedFiles:
         for entry in archive.infolist():
             info = parse_name(entry.filename)
             if info is not None and not entry.is_dir():
+                # zipfile never inflates a member past its declared size, so
+                # checking the directory is enough to stop a bomb before it inflates.
+                _check_inflation(
+                    f"{path.name}!{entry.filename}", entry.file_size, entry.compress_size
+                )
                 yield FeedMember(
                     f"{path.name}!{entry.filename}", info, entry.file_size, path, entry.filename
                 )
@@ -172,12 +188,26 @@ class FeedFiles:
     def _collect_tar(self, path: Path) -> Iterator[FeedMember]:
         # Random-access mode: listing decompresses the archive once without keeping
         # it; members are then read in record-kind order, which may seek backwards.
+        # Listing inflates every member to reach the next header: the sizes the
+        # headers declare are checked before moving on, so a bomb stops early
+        # (tarfile never reads a member past its declared size either).
         try:
             archive = tarfile.open(path, "r:*")  # noqa: SIM115 - kept open until close()
-            entries = archive.getmembers()
         except READ_ERRORS as error:
             raise InvalidFileError(path.name, f"archive tar illisible : {error}") from None
         self._tars[path] = archive
+        weight = path.stat().st_size
+        inflated = 0
+        entries: list[tarfile.TarInfo] = []
+        try:
+            while (entry := archive.next()) is not None:
+                entries.append(entry)
+                inflated += entry.size
+                _check_inflation(path.name, inflated, weight)
+                if parse_name(entry.name) is not None and entry.isfile():
+                    _check_inflation(f"{path.name}!{entry.name}", entry.size, weight)
+        except READ_ERRORS as error:
+            raise InvalidFileError(path.name, f"archive tar illisible : {error}") from None
         for entry in entries:
             info = parse_name(entry.name)
             if info is not None and entry.isfile():
@@ -215,6 +245,22 @@ class FeedFiles:
         self._zips.clear()
         self._tars.clear()
         self._tar_members.clear()
+
+
+def _check_inflation(name: str, inflated: int, compressed: int) -> None:
+    """Refuse ``inflated`` bytes (declared) from ``compressed`` ones past the limits."""
+    if inflated > MAX_INFLATED_SIZE:
+        raise InvalidFileError(
+            name,
+            f"fichier trop volumineux une fois décompressé ({inflated >> 20} Mio, "
+            f"au plus {MAX_INFLATED_SIZE >> 20} Mio)",
+        )
+    if inflated > RATIO_SLACK + MAX_RATIO * compressed:
+        raise InvalidFileError(
+            name,
+            f"taux de compression anormal ({inflated // max(compressed, 1)} pour 1, "
+            f"au plus {MAX_RATIO} pour 1) : archive piégée ?",
+        )
 
 
 def _any_match(names: Iterable[str]) -> bool:

@@ -14,8 +14,9 @@ the line, in French.
 from __future__ import annotations
 
 import io
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import IO, Any, cast
 
 from attrs import frozen
@@ -343,6 +344,7 @@ def iterparse(
     events: tuple[str, ...] = ("end",),
     tag: Any = None,
     limits: Limits = DEFAULT_LIMITS,
+    roots: Collection[str] | None = None,
     **options: Any,
 ) -> Iterator[tuple[str, etree._Element]]:
     """Stream ``(event, element)`` pairs from a binary file object, safely and in bounded memory.
@@ -351,10 +353,12 @@ def iterparse(
     elements it has processed so that memory stays flat, and ``limits``
     (:class:`Limits`) bound what a file can make the parser hold besides:
     junk between records, a record with millions of children, deep nesting,
-    megabytes that never close an element the reader asked for.  Syntax
-    errors, truncation, hostile prologs, an entity reference left unresolved
-    and a limit exceeded raise :class:`~entcore.InvalidFileError` with the
-    file name and the line.
+    megabytes that never close an element the reader asked for.  ``roots``,
+    when given, are the local names the root element may have: a document of
+    another kind is refused rather than read as one without records.  Syntax
+    errors, truncation, hostile prologs, an entity reference left unresolved,
+    another root and a limit exceeded raise :class:`~entcore.InvalidFileError`
+    with the file name and the line.
     """
     head = source.read(MAX_PROLOG + 1)
     check_prolog(head, name, complete=len(head) <= MAX_PROLOG)
@@ -377,11 +381,23 @@ def iterparse(
     guard.context = context
     saw = guard.saw
     try:
+        # The first event is the root's start (asked for above): check its name.
+        first = next(context, None)
+        if first is None:
+            return
+        top = first[1].getroottree().getroot()
+        if roots is not None and _local(top) not in roots:
+            raise InvalidFileError(
+                name,
+                f"élément racine « {_local(top)} » inattendu ({' ou '.join(sorted(roots))} attendu)",
+                _line_of(top),
+            )
+        parsed = itertools.chain((first,), context)
         if wanted is None:
             # Every element passes here: nesting is checked exactly.
             depth = 0
             most = limits.max_depth
-            for event, element in context:
+            for event, element in parsed:
                 if event == "start":
                     depth += 1
                     if depth > most:
@@ -392,7 +408,7 @@ def iterparse(
                 if event in wanted_events:
                     yield event, element
         else:
-            for event, element in context:
+            for event, element in parsed:
                 saw(element)
                 if event in wanted_events and wanted(element.tag):
                     yield event, element

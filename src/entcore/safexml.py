@@ -267,7 +267,7 @@ class _Guard:
 
     def check(self) -> None:
         """Refuse the document if what the parser holds exceeds the limits."""
-        self.check_entities()
+        self.check_log()
         limits = self._limits
         deepest = self._deepest()
         if self._read - self._last_event > limits.max_gap:
@@ -318,8 +318,13 @@ class _Guard:
             _line_of(element),
         )
 
-    def check_entities(self) -> None:
-        """Refuse an entity reference left unresolved (the value would be read cut short)."""
+    def check_log(self) -> None:
+        """Refuse what the parser logged: an error, or an entity reference left unresolved.
+
+        An unresolved reference would leave a value cut short.  An error must
+        be caught here, before the next chunk: lxml would feed that chunk to a
+        fresh parse and report its complaint instead, at the wrong line.
+        """
         if self.context is None:
             return
         log = self.context.error_log
@@ -327,9 +332,11 @@ class _Guard:
             return
         self._log_seen = len(log)
         for entry in log:
-            if entry.type_name == _UNDECLARED_ENTITY:
+            if entry.type_name == _UNDECLARED_ENTITY or entry.level >= etree.ErrorLevels.ERROR:
                 raise InvalidFileError(
-                    self._name, f"XML mal formé : {_french(entry.message)}", entry.line or None
+                    self._name,
+                    f"XML mal formé : {_french(_clean(entry.message))}",
+                    entry.line or None,
                 )
 
 
@@ -412,7 +419,7 @@ def iterparse(
                 saw(element)
                 if event in wanted_events and wanted(element.tag):
                     yield event, element
-        guard.check_entities()
+        guard.check_log()
     except etree.XMLSyntaxError as error:
         raise syntax_error(error, name, context.error_log) from None
 
@@ -488,5 +495,8 @@ def syntax_error(
         if entry.level >= etree.ErrorLevels.ERROR:
             line, message = entry.line or None, entry.message
             break
-    message = re.sub(r",? line \d+, column \d+.*$", "", message).strip() or "document tronqué"
-    return InvalidFileError(name, f"XML mal formé : {_french(message)}", line)
+    return InvalidFileError(name, f"XML mal formé : {_french(_clean(message))}", line)
+
+
+def _clean(message: str) -> str:
+    return re.sub(r",? line \d+, column \d+.*$", "", message).strip() or "document tronqué"

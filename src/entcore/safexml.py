@@ -238,39 +238,47 @@ class _Guard:
     that is what the limits bound.
     """
 
+    __slots__ = (
+        "_limits",
+        "_log_seen",
+        "_name",
+        "_source",
+        "consumed",
+        "context",
+        "last_event",
+        "root",
+    )
+
     def __init__(self, source: IO[bytes], name: str, limits: Limits):
         self._source = source
         self._name = name
         self._limits = limits
         self.root: etree._Element | None = None
+        """The document's root, once its start has been parsed."""
         self.context: etree.iterparse | None = None
-        self._read = 0
-        self._last_event = 0
+        self.consumed = 0
+        """Bytes read so far."""
+        self.last_event = 0
+        """What :attr:`consumed` was when the last event came through."""
         self._log_seen = 0
 
     def read(self, size: int = -1, /) -> bytes:
         self.check()
         data = self._source.read(size)
-        self._read += len(data)
+        self.consumed += len(data)
         limits = self._limits
-        if limits.max_bytes is not None and self._read > limits.max_bytes:
+        if limits.max_bytes is not None and self.consumed > limits.max_bytes:
             raise InvalidFileError(
                 self._name, f"fichier trop volumineux (plus de {_size(limits.max_bytes)})"
             )
         return data
-
-    def saw(self, element: etree._Element) -> None:
-        """Note that an event reached the guard (the reader is being fed)."""
-        self._last_event = self._read
-        if self.root is None:
-            self.root = element.getroottree().getroot()
 
     def check(self) -> None:
         """Refuse the document if what the parser holds exceeds the limits."""
         self.check_log()
         limits = self._limits
         deepest = self._deepest()
-        if self._read - self._last_event > limits.max_gap:
+        if self.consumed - self.last_event > limits.max_gap:
             raise InvalidFileError(
                 self._name,
                 f"XML refusé : plus de {_size(limits.max_gap)} d'affilée sans élément attendu",
@@ -386,7 +394,6 @@ def iterparse(
         guard, events=inner_events, tag=inner_tag, **{**SAFE_OPTIONS, **options}
     )
     guard.context = context
-    saw = guard.saw
     try:
         # The first event is the root's start (asked for above): check its name.
         first = next(context, None)
@@ -399,6 +406,7 @@ def iterparse(
                 f"élément racine « {_local(top)} » inattendu ({' ou '.join(sorted(roots))} attendu)",
                 _line_of(top),
             )
+        guard.root = top
         parsed = itertools.chain((first,), context)
         if wanted is None:
             # Every element passes here: nesting is checked exactly.
@@ -411,14 +419,20 @@ def iterparse(
                         raise guard.too_deep(element)
                 else:
                     depth -= 1
-                saw(element)
+                guard.last_event = guard.consumed
                 if event in wanted_events:
                     yield event, element
         else:
+            # Only the caller's tags and the root's name come through: the
+            # filter is asked about the latter alone (a record may share it).
+            local = _local(top)
+            suffix = "}" + local
             for event, element in parsed:
-                saw(element)
-                if event in wanted_events and wanted(element.tag):
-                    yield event, element
+                guard.last_event = guard.consumed
+                if event in wanted_events:
+                    name_ = element.tag
+                    if (name_ != local and not name_.endswith(suffix)) or wanted(name_):
+                        yield event, element
         guard.check_log()
     except etree.XMLSyntaxError as error:
         raise syntax_error(error, name, context.error_log) from None

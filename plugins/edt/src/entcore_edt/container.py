@@ -50,6 +50,9 @@ MAX_RATIO = 100
 #: Inflated bytes always allowed, whatever the ratio.
 RATIO_SLACK = 1 << 20
 
+# How much is inflated at a time.
+_INFLATE_STEP = 1 << 20
+
 #: What the container document may make the parser hold.  ``CONTENU`` is one
 #: long base64 text (an uncompressed export's may pass libxml2's 10 MB limit on
 #: a text node, hence ``huge_tree``); the file is bounded as a whole instead.
@@ -277,27 +280,36 @@ def missing_partner_reason(container: Container, partner: str | None) -> str:
 
 
 def _inflate(data: bytes, name: str) -> bytes:
-    # Inflating stops one byte past what the size and the ratio allow, so a
-    # bomb costs no more than that to detect.
+    # Inflated a step at a time and joined only once complete, so that a bomb
+    # costs no more memory than what the size and the ratio allow.
     allowed = min(MAX_CLEAR_SIZE, RATIO_SLACK + MAX_RATIO * len(data))
     inflater = zlib.decompressobj()
+    parts: list[bytes] = []
+    size = 0
+    pending = data
     try:
-        clear = inflater.decompress(data, allowed + 1)
+        while True:
+            part = inflater.decompress(pending, _INFLATE_STEP)
+            parts.append(part)
+            size += len(part)
+            pending = inflater.unconsumed_tail
+            if size > allowed or inflater.eof or not (part or pending):
+                break
     except zlib.error:
         raise InvalidFileError(name, "contenu corrompu : décompression zlib impossible") from None
-    if len(clear) > MAX_CLEAR_SIZE:
+    if size > MAX_CLEAR_SIZE:
         limit = MAX_CLEAR_SIZE // 2**20
         raise InvalidFileError(
             name, f"contenu trop volumineux : plus de {limit} Mio une fois décompressé"
         )
-    if len(clear) > allowed:
+    if size > allowed:
         raise InvalidFileError(
             name,
             f"taux de compression anormal (plus de {MAX_RATIO} pour 1) : conteneur piégé ?",
         )
     if not inflater.eof:
         raise InvalidFileError(name, "contenu corrompu : flux zlib incomplet")
-    return clear
+    return b"".join(parts)
 
 
 def _compact(text: str | None) -> str:

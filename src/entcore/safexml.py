@@ -9,6 +9,13 @@ only place entities can be declared — is refused, as is a prolog longer than
 :data:`MAX_PROLOG`.  A plain ``<!DOCTYPE root SYSTEM "x.dtd">`` is accepted and
 ignored.  Errors are :class:`~entcore.InvalidFileError` naming the file and
 the line, in French.
+
+Streaming (:func:`iterparse`) is bounded: what the parser holds is checked
+against :class:`Limits` each time it reads a further chunk, so that junk
+between records, a record with millions of children or deep nesting is
+refused before it costs memory.  Nothing is lost silently: an entity
+reference left unresolved (declared, perhaps, in an external DTD that is never
+read) and a root element other than the ones expected are errors too.
 """
 
 from __future__ import annotations

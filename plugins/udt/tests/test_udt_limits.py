@@ -68,6 +68,14 @@ def test_duplicate_member_is_an_error(tmp_path: Path) -> None:
     assert error.file == LABEL + "UDCal_12_37.xml"
 
 
+def test_two_spellings_of_one_member_are_an_error(build_archive: BuildArchive) -> None:
+    """UDCal_12.xml and udcal_12.xml side by side are as ambiguous as one name twice."""
+    lines = reference_members()["UDCal_12.xml"]
+    error = refused(build_archive({"udcal_12.xml": lines}), "présent plusieurs fois")
+    assert error.file in {LABEL + "udcal_12.xml", LABEL + "UDCal_12.xml"}
+    assert "aussi sous le nom" in error.reason
+
+
 # -- bounded work ---------------------------------------------------------------------------
 
 

@@ -145,7 +145,6 @@ class UdtArchive:
         if len(infos) > MAX_ENTRIES:
             raise InvalidFileError(self.name, f"archive anormale : plus de {MAX_ENTRIES} entrées")
         members: dict[str, zipfile.ZipInfo] = {}
-        spellings: set[str] = set()
         nested = False
         for info in infos:
             base = info.filename
@@ -155,16 +154,18 @@ class UdtArchive:
             key = base.lower()
             if key != "semaines.xml" and not is_udt_member(base):
                 continue
-            if base in spellings:
-                # zipfile would silently read the last one: which one UDT meant is unknown.
+            known = members.get(key)
+            if known is not None:
+                # zipfile would silently read the last one, and two spellings of one
+                # name (UDCal_12.xml, udcal_12.xml) are as ambiguous: which one UDT meant
+                # is unknown.
+                same = known.filename == base
                 raise InvalidFileError(
                     self.label(base),
-                    "présent plusieurs fois dans l'archive : impossible de savoir lequel lire",
+                    "présent plusieurs fois dans l'archive"
+                    + ("" if same else f" (aussi sous le nom {known.filename})")
+                    + " : impossible de savoir lequel lire",
                 )
-            spellings.add(base)
-            # entcore opens the canonical spelling first, then the lower-case one.
-            if key in members and not base.startswith("UDCal_"):
-                continue
             members[key] = info
         if not any(is_udt_member(name) for name in members):
             if nested:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import pytest
 from entcore import FormatContext, InvalidFileError
 
@@ -104,6 +105,13 @@ def test_too_many_entities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     body = courses(*[COURSE.format(day=1, weeks=6)] * 150)
     error = _refused(lambda: parse(tmp_path, export(body)), "plus de 100 entités")
     assert error.line == 5
+
+
+def test_export_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clear export past the size cap is refused while it streams."""
+    monkeypatch.setattr(reader, "LIMITS", attrs.evolve(reader.LIMITS, max_bytes=50_000))
+    body = courses(*[COURSE.format(day=1, weeks=2 * day) for day in range(1_000)])
+    _refused(lambda: parse(tmp_path, export(body)), "fichier trop volumineux")
 
 
 def test_course_with_a_million_items(tmp_path: Path) -> None:

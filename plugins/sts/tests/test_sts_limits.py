@@ -5,7 +5,9 @@ Each file is built here from the reference ``sts_emp``, changed at one line.
 
 from __future__ import annotations
 
+import attrs
 import pytest
+from entcore_sts import document
 from entcore_sts.document import LIMITS
 from sts_support import STS_EMP, WriteFile, parse
 
@@ -100,3 +102,11 @@ def test_deep_nesting(write_file: WriteFile) -> None:
     lines[index + 1 : index + 1] = [b"<N>\n" * depth + b"</N>" * depth]
     error = _refused(write_file, b"\n".join(lines), "niveaux d'éléments imbriqués")
     assert error.line is not None and error.line > index + 1
+
+
+def test_file_size(write_file: WriteFile, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file past the size cap is refused while it streams."""
+    monkeypatch.setattr(document, "LIMITS", attrs.evolve(LIMITS, max_bytes=10_000))
+    lines = _lines()
+    lines[2:2] = [PADDING] * 1_000
+    _refused(write_file, b"\n".join(lines), "fichier trop volumineux")

@@ -110,8 +110,9 @@ _TIME = re.compile(
 
 #: What a clear export may make the parser hold (see :class:`entcore.safexml.Limits`).
 #: Exports nest six levels at most and the reader drops each item once read, so
-#: only a hostile file comes near these.
-LIMITS = safexml.Limits(max_depth=16, max_children=10_000, max_pending=50_000)
+#: only a hostile file comes near these.  A lycée's export weighs a few MiB; the
+#: size cap is the one decrypted payloads have.
+LIMITS = safexml.Limits(max_depth=16, max_children=10_000, max_pending=50_000, max_bytes=64 << 20)
 
 #: Most entities (subjects, teachers, classes, groups, rooms, equipment,
 #: students, courses) in one export.  A large cité scolaire has a few thousand

@@ -44,9 +44,10 @@ EMP_STS = "EDT_STS"
 ROOTS = (STS_EMP, EMP_STS)
 
 #: What one file may make the parser hold (see :class:`entcore.safexml.Limits`).
-#: Real files nest about a dozen levels; sections the reader does not need
-#: (nomenclatures...) are held until the end of the file, hence the room.
-LIMITS = safexml.Limits(max_depth=24, max_children=50_000, max_pending=300_000)
+#: Real files nest about a dozen levels and weigh a few MiB; sections the reader
+#: does not need (nomenclatures...) are held until the end of the file, hence the
+#: room, and the size cap bounds the text they hold.
+LIMITS = safexml.Limits(max_depth=24, max_children=50_000, max_pending=300_000, max_bytes=64 << 20)
 
 
 @dataclass(frozen=True, slots=True)

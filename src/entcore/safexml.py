@@ -224,7 +224,6 @@ DEFAULT_LIMITS = Limits()
 # document names an external DTD (which might have declared it), leaving an
 # entity node where the text was: the value would be read cut short.
 _UNDECLARED_ENTITY = "WAR_UNDECLARED_ENTITY"
-_COUNT = etree.XPath("count(//*)")
 
 
 def _line_of(element: etree._Element) -> int | None:
@@ -246,6 +245,7 @@ class _Guard:
     """
 
     __slots__ = (
+        "_count",
         "_limits",
         "_log_seen",
         "_name",
@@ -268,6 +268,9 @@ class _Guard:
         self.last_event = 0
         """What :attr:`consumed` was when the last event came through."""
         self._log_seen = 0
+        # One evaluator per document: lxml's XPath objects are not to be shared
+        # between threads.
+        self._count = etree.XPath("count(//*)")
 
     def read(self, size: int = -1, /) -> bytes:
         self.check()
@@ -294,7 +297,7 @@ class _Guard:
         if self.root is None or deepest is None:
             return
         # Counted by libxml2 itself: the tree holds only what is not yet cleared.
-        pending = int(cast("float", _COUNT(self.root)))
+        pending = int(cast("float", self._count(self.root)))
         if pending > limits.max_pending:
             raise InvalidFileError(
                 self._name,

@@ -140,6 +140,38 @@ def test_tar_bomb_is_refused_while_listing(tmp_path: Path, read_items: Reader) -
     assert caught.value.file.startswith("ENT2D.tgz")
 
 
+@pytest.mark.parametrize("layout", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT], ids=["gnu", "pax"])
+def test_tar_header_bomb_is_refused_before_inflating(
+    tmp_path: Path, read_items: Reader, layout: int
+) -> None:
+    """A member name of 30 MB (read whole by tarfile) is refused before it is inflated."""
+    path = tmp_path / "ENT2D.tgz"
+    with tarfile.open(path, "w:gz", format=layout) as archive:
+        archive.addfile(tarfile.TarInfo("a" * 30_000_000), io.BytesIO(b""))
+        data = _empty_elements(10)
+        info = tarfile.TarInfo(NAME)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    assert path.stat().st_size < 200_000
+    with pytest.raises(InvalidFileError, match="taux de compression anormal") as caught:
+        AafSource().open([path], SourceContext())
+    assert caught.value.file == "ENT2D.tgz"
+
+
+@pytest.mark.parametrize("mode", ["w:gz", "w:bz2", "w:xz", "w"])
+def test_tar_archives_of_every_compression_still_import(
+    tmp_path: Path, read_items: Reader, mode: str
+) -> None:
+    """gzip, bzip2, xz or none: the content decides, as before, and the feed reads whole."""
+    data = (HEADER + "".join(_subject(f"{index:06d}") for index in range(50)) + FOOTER).encode()
+    path = tmp_path / ("ENT2D.tar" if mode == "w" else "ENT2D.tgz")
+    with tarfile.open(path, mode) as archive:  # type: ignore[call-overload]
+        info = tarfile.TarInfo(NAME)
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    assert len(read_items(path)) == 50
+
+
 def test_ordinary_archives_still_import(tmp_path: Path, read_items: Reader) -> None:
     """A real-looking feed compresses far below the ratio and reads as before."""
     requests = "".join(_subject(f"{index:06d}") for index in range(3_000))

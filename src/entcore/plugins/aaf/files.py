@@ -378,8 +378,10 @@ def accepts(path: Path) -> bool:
             with zipfile.ZipFile(path) as archive:
                 return _any_match(archive.namelist())
         if kind == "tar":
-            # Stream mode: stop at the first matching member instead of listing it all.
-            with tarfile.open(path, "r|*") as archive:
+            # Stream mode: stop at the first matching member instead of listing it
+            # all; what it inflates is capped as when the feed is opened.
+            stream = _Budget(_decompressed(path), path.name, _allowed(path.stat().st_size))
+            with stream, tarfile.open(fileobj=stream, mode="r|") as archive:
                 for count, entry in enumerate(archive):
                     if entry.isfile() and parse_name(entry.name) is not None:
                         return True
@@ -388,4 +390,6 @@ def accepts(path: Path) -> bool:
             return False
         return parse_name(path.name) is not None
     except READ_ERRORS:
+        return False
+    except InvalidFileError:  # a bomb: not something to recognise
         return False

@@ -97,7 +97,7 @@ def test_external_entity_is_refused(write_file: WriteFile, tmp_path: Path) -> No
 
 
 def test_external_dtd_is_never_loaded(write_file: WriteFile, tmp_path: Path) -> None:
-    """A DOCTYPE naming a DTD that defines an entity: the DTD is not read, the entity stays empty."""
+    """A DOCTYPE naming a DTD that defines an entity: the DTD is not read, the reference is an error."""
     marker = tmp_path / "marker.txt"
     marker.write_text(MARKER)
     dtd = tmp_path / "sts.dtd"
@@ -108,7 +108,9 @@ def test_external_dtd_is_never_loaded(write_file: WriteFile, tmp_path: Path) -> 
         '<NOMENCLATURES><MATIERES><MATIERE CODE="061300"><LIBELLE_LONG>&s;</LIBELLE_LONG>'
         "</MATIERE></MATIERES></NOMENCLATURES></STS_EDT>"
     ).encode()
-    assert MARKER not in outcome(write_file(data, name="sts_emp_0999999X_2024.xml"))
+    shown = outcome(write_file(data, name="sts_emp_0999999X_2024.xml"))
+    assert MARKER not in shown
+    assert "entité « s » non définie" in shown
 
 
 def test_no_network_access(write_file: WriteFile) -> None:

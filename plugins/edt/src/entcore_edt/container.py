@@ -41,7 +41,28 @@ KEY_BLOCK_SIZE = 48
 #: Largest clear export accepted after decompression.  A lycée's export weighs
 #: a few MiB; the cap keeps a forged container (the partners' public keys are
 #: not secret) from inflating into gigabytes.
-MAX_CLEAR_SIZE = 256 * 1024 * 1024
+MAX_CLEAR_SIZE = 64 * 1024 * 1024
+
+#: Most the payload may inflate to per compressed byte: an export deflates
+#: about 10 to 30 to 1, a forged stream of repeated elements a thousand to 1.
+MAX_RATIO = 100
+
+#: Inflated bytes always allowed, whatever the ratio.
+RATIO_SLACK = 1 << 20
+
+# How much is inflated at a time.
+_INFLATE_STEP = 1 << 20
+
+#: What the container document may make the parser hold.  ``CONTENU`` is one
+#: long base64 text (an uncompressed export's may pass libxml2's 10 MB limit on
+#: a text node, hence ``huge_tree``); the file is bounded as a whole instead.
+CONTAINER_LIMITS = safexml.Limits(
+    max_depth=8,
+    max_children=1_000,
+    max_pending=5_000,
+    max_gap=4 * MAX_CLEAR_SIZE // 3 + (1 << 20),
+    max_bytes=4 * MAX_CLEAR_SIZE // 3 + (1 << 20),
+)
 
 _NS = f"{{{CONTAINER_NAMESPACE}}}"
 _PARTNER = f"{_NS}PARTENAIRE"
@@ -102,7 +123,7 @@ def read_container(source: IO[bytes], name: str) -> Container:
     fields: dict[str, str] = {}
     # huge_tree lifts libxml2's 10 MB limit on one text node: CONTENU of an
     # uncompressed export can exceed it.  Entity declarations are still refused.
-    for _, element in safexml.iterparse(source, name, huge_tree=True):
+    for _, element in safexml.iterparse(source, name, limits=CONTAINER_LIMITS, huge_tree=True):
         tag = element.tag
         if tag == _PARTNER:
             partners.append((element.get("NOM", "").strip(), _compact(element.text)))
@@ -259,19 +280,36 @@ def missing_partner_reason(container: Container, partner: str | None) -> str:
 
 
 def _inflate(data: bytes, name: str) -> bytes:
+    # Inflated a step at a time and joined only once complete, so that a bomb
+    # costs no more memory than what the size and the ratio allow.
+    allowed = min(MAX_CLEAR_SIZE, RATIO_SLACK + MAX_RATIO * len(data))
     inflater = zlib.decompressobj()
+    parts: list[bytes] = []
+    size = 0
+    pending = data
     try:
-        clear = inflater.decompress(data, MAX_CLEAR_SIZE + 1)
+        while True:
+            part = inflater.decompress(pending, _INFLATE_STEP)
+            parts.append(part)
+            size += len(part)
+            pending = inflater.unconsumed_tail
+            if size > allowed or inflater.eof or not (part or pending):
+                break
     except zlib.error:
         raise InvalidFileError(name, "contenu corrompu : décompression zlib impossible") from None
-    if len(clear) > MAX_CLEAR_SIZE:
+    if size > MAX_CLEAR_SIZE:
         limit = MAX_CLEAR_SIZE // 2**20
         raise InvalidFileError(
             name, f"contenu trop volumineux : plus de {limit} Mio une fois décompressé"
         )
+    if size > allowed:
+        raise InvalidFileError(
+            name,
+            f"taux de compression anormal (plus de {MAX_RATIO} pour 1) : conteneur piégé ?",
+        )
     if not inflater.eof:
         raise InvalidFileError(name, "contenu corrompu : flux zlib incomplet")
-    return clear
+    return b"".join(parts)
 
 
 def _compact(text: str | None) -> str:

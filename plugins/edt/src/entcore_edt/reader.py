@@ -108,6 +108,21 @@ _TIME = re.compile(
     r"\s*(?:Z|[+-]\d{2}:?\d{2})?\s*"
 )
 
+#: What a clear export may make the parser hold (see :class:`entcore.safexml.Limits`).
+#: Exports nest six levels at most and the reader drops each item once read, so
+#: only a hostile file comes near these.  A lycée's export weighs a few MiB; the
+#: size cap is the one decrypted payloads have.
+LIMITS = safexml.Limits(max_depth=16, max_children=10_000, max_pending=50_000, max_bytes=64 << 20)
+
+#: Most entities (subjects, teachers, classes, groups, rooms, equipment,
+#: students, courses) in one export.  A large cité scolaire has a few thousand
+#: students and ten thousand-odd courses.
+MAX_ENTITIES = 100_000
+
+#: Most digits in a number: places and days are small, week masks hold one bit
+#: per week of the year (a 64-bit number has at most 20 digits).
+_MAX_DIGITS = 20
+
 _Element = etree._Element
 _T = TypeVar("_T")
 
@@ -221,7 +236,8 @@ class ExportReader:
             raise InvalidFileError(self.name, "UAI de l'établissement absent de l'export")
 
         items, top = self._items, self._top
-        for _, element in safexml.iterparse(stream, self.name):
+        read = 0
+        for _, element in safexml.iterparse(stream, self.name, limits=LIMITS):
             parent = element.getparent()
             if parent is None:
                 continue
@@ -231,14 +247,27 @@ class ExportReader:
                 handler = top.get(element.tag)
                 if handler is not None:
                     handler(element)
+                    read += 1
                 _drop(element, parent)
             elif grandparent.getparent() is None:
                 # A child of a section.  Unknown pairs stay until their section
-                # ends: GrilleHoraire's children are read with it.
+                # ends only in the sections read whole (GrilleHoraire); elsewhere
+                # they are dropped at once, so that an unknown list costs nothing.
                 handler = items.get((parent.tag, element.tag))
                 if handler is not None:
                     handler(element)
+                    read += 1
                     _drop(element, parent)
+                elif parent.tag not in top:
+                    _drop(element, parent)
+            else:
+                continue
+            if read > MAX_ENTITIES:
+                raise InvalidFileError(
+                    self.name,
+                    f"export refusé : plus de {MAX_ENTITIES} entités (cours, élèves...)",
+                    source_line(element),
+                )
 
         if self._year is None:
             raise InvalidFileError(self.name, "AnneeScolaire absente : année scolaire inconnue")
@@ -516,13 +545,13 @@ class ExportReader:
         if value is None or not value.strip():
             return None
         text = value.strip()
-        if not (text.isascii() and text.isdigit()):
+        if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
             raise self._invalid(element, name, value)
         return int(text)
 
     def _mask(self, element: _Element, name: str, value: str) -> int:
         text = value.strip()
-        if not (text.isascii() and text.isdigit()):
+        if not (text.isascii() and text.isdigit()) or len(text) > _MAX_DIGITS:
             raise self._invalid(element, name, value)
         # Bit 0 would be a "week 0" before DatePremierJourSemaine1: it means
         # nothing in EDT and the snapshot reserves it, so it is cleared.
@@ -552,7 +581,8 @@ class ExportReader:
         raise self._invalid(element, name, value)
 
     def _invalid(self, element: _Element, name: str, value: str | None) -> InvalidFileError:
-        shown = "absent" if value is None else f"invalide « {value} »"
+        # A hostile value may be megabytes long: the message shows its start.
+        shown = "absent" if value is None else f"invalide « {_shortened(value)} »"
         return InvalidFileError(
             self.name, f"{name} {shown} sur {_local(element)}", source_line(element)
         )
@@ -586,6 +616,10 @@ def _drop(element: _Element, parent: _Element) -> None:
     element.clear()
     while element.getprevious() is not None:
         del parent[0]
+
+
+def _shortened(value: str) -> str:
+    return value if len(value) <= 40 else f"{value[:40]}…"
 
 
 def _local(element: _Element) -> str:

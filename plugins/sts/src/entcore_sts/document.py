@@ -43,6 +43,12 @@ STS_EMP = "STS_EDT"
 EMP_STS = "EDT_STS"
 ROOTS = (STS_EMP, EMP_STS)
 
+#: What one file may make the parser hold (see :class:`entcore.safexml.Limits`).
+#: Real files nest about a dozen levels and weigh a few MiB; sections the reader
+#: does not need (nomenclatures...) are held until the end of the file, hence the
+#: room, and the size cap bounds the text they hold.
+LIMITS = safexml.Limits(max_depth=24, max_children=50_000, max_pending=300_000, max_bytes=64 << 20)
+
 
 @dataclass(frozen=True, slots=True)
 class RawCourse:
@@ -312,7 +318,7 @@ def read_document(stream: IO[bytes], name: str) -> StsDocument:
     """Read an STS-Web file; raises :class:`~entcore.InvalidFileError` for anything else."""
     document: StsDocument | None = None
     reader: _Reader | None = None
-    for event, element in safexml.iterparse(stream, name, events=("start", "end")):
+    for event, element in safexml.iterparse(stream, name, events=("start", "end"), limits=LIMITS):
         if document is None:
             root = _local(element.tag)
             if root not in ROOTS:

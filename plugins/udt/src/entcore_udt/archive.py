@@ -32,6 +32,11 @@ MAX_MEMBER_SIZE = 200 * 1024 * 1024
 MAX_TOTAL_SIZE = 500 * 1024 * 1024
 #: Largest number of entries in the archive directory (a real export has ~170).
 MAX_ENTRIES = 10_000
+#: Most a member may inflate to per compressed byte past the first MiB: UDT's
+#: XML deflates about 10 to 30 to 1, a bomb a thousand to 1.
+MAX_RATIO = 200
+#: Inflated bytes always allowed, whatever the ratio.
+RATIO_SLACK = 1 << 20
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _UDT_MEMBER = re.compile(r"^udcal_\d{2}(?:_\d{2})?\.xml$", re.IGNORECASE)
@@ -149,9 +154,18 @@ class UdtArchive:
             key = base.lower()
             if key != "semaines.xml" and not is_udt_member(base):
                 continue
-            # entcore opens the canonical spelling first, then the lower-case one.
-            if key in members and not base.startswith("UDCal_"):
-                continue
+            known = members.get(key)
+            if known is not None:
+                # zipfile would silently read the last one, and two spellings of one
+                # name (UDCal_12.xml, udcal_12.xml) are as ambiguous: which one UDT meant
+                # is unknown.
+                same = known.filename == base
+                raise InvalidFileError(
+                    self.label(base),
+                    "présent plusieurs fois dans l'archive"
+                    + ("" if same else f" (aussi sous le nom {known.filename})")
+                    + " : impossible de savoir lequel lire",
+                )
             members[key] = info
         if not any(is_udt_member(name) for name in members):
             if nested:
@@ -212,7 +226,7 @@ class UdtArchive:
                 f"archive trop grosse une fois décompressée (plus de {MAX_TOTAL_SIZE >> 20} Mio)",
             )
 
-    def open(self, member: str) -> IO[bytes]:
+    def open(self, member: str) -> io.BufferedReader:
         """A buffered binary stream over ``member``; what it reads counts against the total cap."""
         label = self.label(member)
         info = self._members[member.lower()]
@@ -221,6 +235,13 @@ class UdtArchive:
         if info.file_size > MAX_MEMBER_SIZE:
             raise InvalidFileError(
                 label, f"fichier décompressé trop gros ({info.file_size >> 20} Mio)"
+            )
+        # zipfile never inflates past the declared size, so checking it is enough.
+        if info.file_size > RATIO_SLACK + MAX_RATIO * info.compress_size:
+            raise InvalidFileError(
+                label,
+                f"taux de compression anormal ({info.file_size // max(info.compress_size, 1)} "
+                f"pour 1, au plus {MAX_RATIO} pour 1) : archive piégée ?",
             )
         try:
             inner = self._zip.open(info)

@@ -10,13 +10,17 @@ member so that nothing is extracted to memory or disk.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
 import re
 import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from entcore import InvalidFileError
 from entcore.model import ImportMode, RecordKind
@@ -46,6 +50,17 @@ _FILE_NAME = re.compile(
 
 _KIND_ORDER = {kind: position for position, kind in enumerate(RecordKind)}
 
+#: Largest file of a feed accepted from an archive, once inflated.  The rectorat
+#: chunks its exports by some 15,000 entries, a few tens of megabytes per file.
+MAX_INFLATED_SIZE = 2 << 30
+
+#: Most an archive may inflate to per byte it weighs.  Real AAF XML deflates about
+#: 30 to 1 at best; a bomb of empty elements, thousands to 1.
+MAX_RATIO = 200
+
+#: Inflated bytes always allowed, whatever the ratio (tiny files compress oddly).
+RATIO_SLACK = 1 << 20
+
 #: How many members of a tar archive :func:`accepts` looks at before giving up.
 _TAR_SNIFF_MEMBERS = 64
 
@@ -54,6 +69,7 @@ READ_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     EOFError,
     zlib.error,
+    lzma.LZMAError,
     zipfile.BadZipFile,
     tarfile.TarError,
 )
@@ -120,6 +136,8 @@ class FeedFiles:
     def __init__(self, paths: Sequence[Path]):
         self._zips: dict[Path, zipfile.ZipFile] = {}
         self._tars: dict[Path, tarfile.TarFile] = {}
+        # tarfile leaves the streams it is given open.
+        self._tar_streams: list[_Budget] = []
         self._tar_members: dict[tuple[Path, str], tarfile.TarInfo] = {}
         members: list[FeedMember] = []
         try:
@@ -165,6 +183,11 @@ class FeedFiles:
         for entry in archive.infolist():
             info = parse_name(entry.filename)
             if info is not None and not entry.is_dir():
+                # zipfile never inflates a member past its declared size, so
+                # checking the directory is enough to stop a bomb before it inflates.
+                _check_inflation(
+                    f"{path.name}!{entry.filename}", entry.file_size, entry.compress_size
+                )
                 yield FeedMember(
                     f"{path.name}!{entry.filename}", info, entry.file_size, path, entry.filename
                 )
@@ -172,12 +195,33 @@ class FeedFiles:
     def _collect_tar(self, path: Path) -> Iterator[FeedMember]:
         # Random-access mode: listing decompresses the archive once without keeping
         # it; members are then read in record-kind order, which may seek backwards.
+        # Listing inflates every member to reach the next header: the sizes the
+        # headers declare are checked before moving on, and what the listing
+        # inflates in all (long-name and pax headers are read whole) is capped,
+        # so a bomb stops early (tarfile never reads a member past its declared
+        # size either).
+        weight = path.stat().st_size
         try:
-            archive = tarfile.open(path, "r:*")  # noqa: SIM115 - kept open until close()
-            entries = archive.getmembers()
+            stream = _Budget(_decompressed(path), path.name, _allowed(weight))
+            self._tar_streams.append(stream)
+            archive = tarfile.open(fileobj=stream, mode="r:")  # noqa: SIM115 - kept open until close()
         except READ_ERRORS as error:
             raise InvalidFileError(path.name, f"archive tar illisible : {error}") from None
         self._tars[path] = archive
+        inflated = 0
+        entries: list[tarfile.TarInfo] = []
+        try:
+            while (entry := archive.next()) is not None:
+                entries.append(entry)
+                inflated += entry.size
+                _check_inflation(path.name, inflated, weight)
+                if parse_name(entry.name) is not None and entry.isfile():
+                    _check_inflation(f"{path.name}!{entry.name}", entry.size, weight)
+        except READ_ERRORS as error:
+            raise InvalidFileError(path.name, f"archive tar illisible : {error}") from None
+        # Members are read within their declared sizes, checked above; reading
+        # them in another order than the archive's re-inflates, legitimately.
+        stream.limit = None
         for entry in entries:
             info = parse_name(entry.name)
             if info is not None and entry.isfile():
@@ -212,9 +256,106 @@ class FeedFiles:
             archive.close()
         for tar in self._tars.values():
             tar.close()
+        for stream in self._tar_streams:
+            stream.close()
+        self._tar_streams.clear()
         self._zips.clear()
         self._tars.clear()
         self._tar_members.clear()
+
+
+_GZIP = b"\x1f\x8b"
+_BZIP2 = b"BZh"
+_XZ = b"\xfd7zXZ\x00"
+
+
+def _decompressed(path: Path) -> io.BufferedIOBase:
+    """``path`` opened for reading, decompressed on the fly by its magic bytes."""
+    with path.open("rb") as probe:
+        magic = probe.read(6)
+    if magic.startswith(_GZIP):
+        return gzip.GzipFile(path, "rb")
+    if magic.startswith(_BZIP2):
+        return bz2.BZ2File(path, "rb")
+    if magic.startswith(_XZ):
+        return lzma.LZMAFile(path, "rb")
+    return path.open("rb")
+
+
+def _allowed(compressed: int) -> int:
+    return min(MAX_INFLATED_SIZE, RATIO_SLACK + MAX_RATIO * compressed)
+
+
+class _Budget(io.RawIOBase):
+    """A seekable stream that delivers at most ``limit`` bytes in all, read or skipped.
+
+    Only forward moves are counted: listing a tar archive never seeks back.
+    """
+
+    def __init__(self, inner: io.BufferedIOBase, name: str, limit: int):
+        self._inner = inner
+        self._name = name
+        self.limit: int | None = limit
+        self._spent = 0
+
+    def _spend(self, count: int) -> None:
+        if self.limit is None:
+            return
+        self._spent += count
+        if self._spent > self.limit:
+            raise InvalidFileError(
+                self._name,
+                f"taux de compression anormal (plus de {self.limit >> 20} Mio décompressés "
+                f"pour lister l'archive, au plus {MAX_RATIO} pour 1) : archive piégée ?",
+            )
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if self.limit is not None and (size is None or size < 0 or size > self.limit):
+            # A header announcing gigabytes is refused before they are inflated.
+            self._spend(self.limit + 1)
+        data = self._inner.read(-1 if size is None else size)
+        self._spend(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET, /) -> int:
+        before = self._inner.tell()
+        position = self._inner.seek(offset, whence)
+        self._spend(max(0, position - before))
+        return position
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _check_inflation(name: str, inflated: int, compressed: int) -> None:
+    """Refuse ``inflated`` bytes (declared) from ``compressed`` ones past the limits."""
+    if inflated > MAX_INFLATED_SIZE:
+        raise InvalidFileError(
+            name,
+            f"fichier trop volumineux une fois décompressé ({inflated >> 20} Mio, "
+            f"au plus {MAX_INFLATED_SIZE >> 20} Mio)",
+        )
+    if inflated > RATIO_SLACK + MAX_RATIO * compressed:
+        raise InvalidFileError(
+            name,
+            f"taux de compression anormal ({inflated // max(compressed, 1)} pour 1, "
+            f"au plus {MAX_RATIO} pour 1) : archive piégée ?",
+        )
 
 
 def _any_match(names: Iterable[str]) -> bool:
@@ -237,8 +378,10 @@ def accepts(path: Path) -> bool:
             with zipfile.ZipFile(path) as archive:
                 return _any_match(archive.namelist())
         if kind == "tar":
-            # Stream mode: stop at the first matching member instead of listing it all.
-            with tarfile.open(path, "r|*") as archive:
+            # Stream mode: stop at the first matching member instead of listing it
+            # all; what it inflates is capped as when the feed is opened.
+            stream = _Budget(_decompressed(path), path.name, _allowed(path.stat().st_size))
+            with stream, tarfile.open(fileobj=stream, mode="r|") as archive:
                 for count, entry in enumerate(archive):
                     if entry.isfile() and parse_name(entry.name) is not None:
                         return True
@@ -247,4 +390,6 @@ def accepts(path: Path) -> bool:
             return False
         return parse_name(path.name) is not None
     except READ_ERRORS:
+        return False
+    except InvalidFileError:  # a bomb: not something to recognise
         return False

@@ -35,6 +35,21 @@ _OPERATIONS = {"addRequest": "add", "modifyRequest": "modify", "deleteRequest": 
 _MAX_PROLOG = 1 << 20
 _PEEK_SIZES = (1 << 12, 1 << 16, _MAX_PROLOG)
 
+#: What one AAF document may make the parser hold (see :class:`entcore.safexml.Limits`).
+#: A real request has a few dozen attributes and at most a hundred-odd elements in all
+#: (the corpus: 108, 32 children, 4 levels below the root); the limits leave a wide
+#: margin and still keep a hostile file from growing memory past a few megabytes.
+LIMITS = safexml.Limits(
+    max_depth=12,
+    max_children=5_000,
+    max_pending=20_000,
+    max_gap=16 << 20,
+)
+
+#: Most elements that may stand between the requests of one file, in all: the DTD
+#: allows none, and those a hostile file piles up would cost time for nothing.
+MAX_STRAY_ELEMENTS = 10_000
+
 _BOM = b"\xef\xbb\xbf"
 _BLANK = b" \t\r\n"
 _NAME = re.compile(rb"[A-Za-z_:][-A-Za-z0-9_.:]*")
@@ -257,10 +272,12 @@ class Document:
         source = cast("IO[bytes]", self._stream)
         # Blank text between elements is dropped while parsing, so that the
         # canonical text of an entry does not depend on the file's indentation.
+        stray = 0
         for _, element in safexml.iterparse(
             source,
             self.name,
             tag=_TAGS,
+            limits=LIMITS,
             remove_comments=True,
             remove_pis=True,
             remove_blank_text=True,
@@ -271,8 +288,18 @@ class Document:
             element.clear()
             parent = element.getparent()
             if parent is not None:
-                while element.getprevious() is not None:
+                while (previous := element.getprevious()) is not None:
+                    if previous.tag not in _OPERATIONS:
+                        stray += 1
                     del parent[0]
+                if stray > MAX_STRAY_ELEMENTS:
+                    raise InvalidFileError(
+                        self.name,
+                        f"XML refusé : plus de {MAX_STRAY_ELEMENTS} éléments hors des requêtes "
+                        "(ficAlimMENESR ne contient que des addRequest, modifyRequest et "
+                        "deleteRequest)",
+                        cast("int | None", element.sourceline),
+                    )
 
 
 def read(element: etree._Element, text: str | None = None) -> Addition | Request:

@@ -153,7 +153,7 @@ def test_tar_header_bomb_is_refused_before_inflating(
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
     assert path.stat().st_size < 200_000
-    assert not AafSource().accepts(path)
+    assert not AafSource().accepts(path, {})
     with pytest.raises(InvalidFileError, match="taux de compression anormal") as caught:
         AafSource().open([path], SourceContext())
     assert caught.value.file == "ENT2D.tgz"
@@ -170,7 +170,7 @@ def test_tar_archives_of_every_compression_still_import(
         info = tarfile.TarInfo(NAME)
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
-    assert AafSource().accepts(path)
+    assert AafSource().accepts(path, {})
     assert len(read_items(path)) == 50
 
 

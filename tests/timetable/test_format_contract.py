@@ -148,7 +148,7 @@ def test_school_year_given_must_be_the_files(
     with pytest.raises(ImportRefused, match=r"couvre l'année scolaire 2024-2025, pas 2025-2026"):
         app.timetable.import_file(path, UAI, school_year="2025-2026")
     for wrong in ("2024", "2024-2026", "24-25", "2024/2025"):
-        with pytest.raises(ValueError, match="année scolaire « .* » invalide"):
+        with pytest.raises(ValueError, match=r"année scolaire « .* » invalide"):
             app.timetable.import_file(path, UAI, school_year=wrong)
     assert app.stats()["timetable_imports"] == 0
 

@@ -258,3 +258,9 @@ def _register_timetable() -> None:
 
 
 _register_timetable()
+
+from entcore.read_cli import accounts, classes, structures  # noqa: E402 - registered last
+
+main.add_command(structures)
+main.add_command(accounts)
+main.add_command(classes)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from entcore.errors import EntcoreError
 from entcore.model.directory import Profile
@@ -63,11 +64,17 @@ def _app() -> Entcore:
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """entcore's errors as one-line failures, never a traceback."""
+    """entcore's errors, and the database's, as one-line failures: never a traceback."""
     try:
         yield
     except EntcoreError as error:
         _fail(str(error))
+    except SQLAlchemyError as error:
+        # The driver's own message, never SQLAlchemy's (which quotes the statement and
+        # its parameters, i.e. people's data).
+        cause = getattr(error, "orig", None)
+        reason = str(cause).strip() if cause is not None else ""
+        _fail(f"lecture de la base impossible : {reason or type(error).__name__}")
 
 
 def _json_options(function: Any) -> Any:

@@ -131,3 +131,26 @@ def test_empty_store(entcore_db_url: str) -> None:
     assert invoke(entcore_db_url, "structures", "list").output == "Aucun établissement.\n"
     assert invoke(entcore_db_url, "accounts", "list", "--jsonl").output == ""
     assert invoke(entcore_db_url, "accounts", "list").output == "0 compte.\n"
+
+
+def test_database_failure_mid_stream_is_one_line(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database error after some lines ends the command with one line, no statement quoted."""
+    from sqlalchemy.exc import OperationalError
+
+    from entcore.read import ReadService
+
+    real = ReadService.accounts
+
+    def failing(self: ReadService, **options: Any) -> Any:
+        views = real(self, **options)
+        yield next(views)
+        raise OperationalError(
+            "SELECT secret FROM accounts", {"login": "x"}, Exception("disk I/O error")
+        )
+
+    monkeypatch.setattr(ReadService, "accounts", failing)
+    result = invoke(db, "accounts", "list", "--jsonl")
+    assert result.exit_code == 1
+    first, error = result.output.splitlines()
+    assert json.loads(first)["login"]
+    assert error == "entcore: lecture de la base impossible : disk I/O error"

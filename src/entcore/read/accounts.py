@@ -9,7 +9,7 @@ never one per account.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select
@@ -130,7 +130,7 @@ def filters(
     return conditions
 
 
-def listing(conditions: list[ColumnElement[bool]]) -> Any:
+def listing(conditions: list[ColumnElement[bool]]) -> Callable[[int], AnySelect]:
     """The keyset statement factory of a listing (see :func:`entcore.read.paging.keyset`)."""
 
     def statement(last: int) -> AnySelect:

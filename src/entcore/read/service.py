@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from entcore.errors import NotFound
 from entcore.model.directory import Profile
@@ -116,8 +116,8 @@ class ReadService:
         """The account with this jointure (the feed's external id, académie prefix included), or ``None``."""
         return self._one(Account.external_id == external_id, include_disappeared)
 
-    def _one(self, condition: object, include_disappeared: bool) -> AccountView | None:
-        statement = select(*account_queries.COLUMNS).where(condition)  # type: ignore[arg-type]
+    def _one(self, condition: ColumnElement[bool], include_disappeared: bool) -> AccountView | None:
+        statement = select(*account_queries.COLUMNS).where(condition)
         if not include_disappeared:
             statement = statement.where(Account.disappeared_at.is_(None))
         with self._store.connect() as connection:

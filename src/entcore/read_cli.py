@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from entcore.errors import EntcoreError
 from entcore.model.directory import Profile
-from entcore.model.views import AccountView, ClassView, MemberRole, StructureView
+from entcore.model.views import AccountState, AccountView, ClassView, MemberRole, StructureView
 
 if TYPE_CHECKING:
     from entcore.app import Entcore
@@ -191,7 +191,7 @@ def _account_line(view: AccountView) -> str:
         sorted({m.code for m in view.classes if m.role is MemberRole.STUDENT})
         or sorted({m.code for m in view.classes})
     )
-    state = " [disparu]" if view.state.value == "disappeared" else ""
+    state = " [disparu]" if view.state is AccountState.DISAPPEARED else ""
     return (
         f"{view.login:<28} {PROFILE_LABELS[view.profile]:<10} {view.display_name}"
         + (f" — {classes}" if classes else "")
@@ -228,7 +228,7 @@ def _account_facts(view: AccountView) -> list[tuple[str, str]]:
         ("Nom", view.last_name),
         ("Prénom", view.first_name),
         ("Date de naissance", view.birth_date.strftime("%d/%m/%Y") if view.birth_date else "-"),
-        ("État", "actif" if view.state.value == "active" else "disparu"),
+        ("État", "actif" if view.state is AccountState.ACTIVE else "disparu"),
         (
             "Établissements",
             ", ".join(f"{ref.uai or ref.external_id} {ref.name}" for ref in view.structures) or "-",

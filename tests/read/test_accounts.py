@@ -60,6 +60,7 @@ def test_demo_relatives_of_the_school_list_their_children(demo_app: Entcore) -> 
     sandrine = by_login(relatives)["sandrine.bocquerand"]
     assert sandrine.structures == ()
     assert [child.login for child in sandrine.children] == ["lucas.bocquerand", "ines.bocquerand"]
+    assert all(child.uais == (DEMO_UAI,) for child in sandrine.children)
     assert all(child.relationship is Relationship.MOTHER for child in sandrine.children)
 
 
@@ -131,7 +132,9 @@ def test_relative_the_store_lacks_keeps_its_external_id(records_app: Entcore) ->
     """A link to a relative absent from the store names it by external id, state None."""
     last = records_app.read.account_by_external_id("E0020")
     assert last is not None
-    assert [(r.external_id, r.login, r.state) for r in last.relatives] == [("R9999", None, None)]
+    assert [(r.external_id, r.login, r.state, r.uais) for r in last.relatives] == [
+        ("R9999", None, None, ())
+    ]
 
 
 def test_lookup_by_login_and_by_jointure(records_app: Entcore) -> None:

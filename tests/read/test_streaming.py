@@ -63,10 +63,11 @@ def test_queries_per_batch_do_not_grow_with_accounts(records_app: Entcore) -> No
         assert len(list(read.accounts(batch_size=1000))) == ACCOUNTS
     with counted(records_app) as small:
         assert len(list(read.accounts(batch_size=3))) == ACCOUNTS
-    # One listing query and at most eight related-row queries (structures, functions,
-    # classes, groups, teachings, relatives, children, MEF structures) per batch, plus
-    # the empty page that ends a listing whose last batch was full: never one per account.
-    assert len(one_batch) <= 9
+    # One listing query and at most nine related-row queries (structures, functions,
+    # classes, groups, teachings, relatives, children, their schools, MEF structures) per
+    # batch, plus the empty page that ends a listing whose last batch was full: never
+    # one per account.
+    assert len(one_batch) <= 10
     batches = -(-ACCOUNTS // 3)
     assert len(small) <= batches * len(one_batch) + 1
 

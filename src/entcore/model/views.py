@@ -193,6 +193,8 @@ class LinkedAccount(_View):
     display_name: str | None
     state: AccountState | None
     """``None`` when the store holds no account with that external id."""
+    uais: tuple[str, ...]
+    """UAIs of the linked account's administrative attachments (a child's schools)."""
     relationship: Relationship
     code: str
     """The relationship code as the feed wrote it."""
@@ -218,6 +220,7 @@ class AccountView(_View):
     external_id: str
     """The feed's jointure (AAF ``ENTPersonJointure``), académie prefix included."""
     profile: Profile
+    """One per account: a teacher who is also a parent has two accounts in the académie's feeds."""
     state: AccountState
     disappeared_at: datetime | None
     last_name: str

@@ -241,8 +241,7 @@ class _Related:
         self._load_classes()
         self._load_groups()
         self._load_teachings()
-        self._load_relatives(include_disappeared)
-        self._load_children(external_ids, include_disappeared)
+        self._load_links(external_ids, include_disappeared)
 
     def structures(self, account_id: int, main: int | None) -> tuple[StructureRef, ...]:
         """Attachments first (the account's main structure leading), then function-only ones."""
@@ -384,11 +383,13 @@ class _Related:
             code = class_code if class_code is not None else group_code
             self.teachings[account_id].append(TeachingView(uai, structure, target, code, subject))
 
-    def _load_relatives(self, include_disappeared: bool) -> None:
-        relative = aliased(Account)
-        statement = (
+    def _load_links(self, external_ids: list[str], include_disappeared: bool) -> None:
+        # Both directions first, then the UAIs of every linked account in one query.
+        relative, child = aliased(Account), aliased(Account)
+        to_relatives = (
             select(
                 RelativeLinkRow.student_id,
+                relative.id,
                 RelativeLinkRow.relative_external_id,
                 relative.login,
                 relative.last_name,
@@ -401,16 +402,10 @@ class _Related:
             .where(RelativeLinkRow.student_id.in_(self._ids))
             .order_by(RelativeLinkRow.student_id, RelativeLinkRow.relative_external_id)
         )
-        for student_id, *fields in self._connection.execute(statement):
-            link = _linked(fields)
-            if include_disappeared or link.state is not AccountState.DISAPPEARED:
-                self.relatives[student_id].append(link)
-
-    def _load_children(self, external_ids: list[str], include_disappeared: bool) -> None:
-        child = aliased(Account)
-        statement = (
+        to_children = (
             select(
                 RelativeLinkRow.relative_external_id,
+                child.id,
                 child.external_id,
                 child.login,
                 child.last_name,
@@ -424,9 +419,33 @@ class _Related:
             .order_by(RelativeLinkRow.relative_external_id, child.external_id)
         )
         if not include_disappeared:
-            statement = statement.where(child.disappeared_at.is_(None))
-        for relative_external_id, *fields in self._connection.execute(statement):
-            self.children[relative_external_id].append(_linked(fields))
+            relatives = [
+                row
+                for row in self._connection.execute(to_relatives)
+                if row.id is None or row.disappeared_at is None
+            ]
+            to_children = to_children.where(child.disappeared_at.is_(None))
+        else:
+            relatives = list(self._connection.execute(to_relatives))
+        children = list(self._connection.execute(to_children))
+        linked = {row[1] for row in (*relatives, *children) if row[1] is not None}
+        uais: dict[int, list[str]] = defaultdict(list)
+        if linked:
+            for account_id, uai in self._connection.execute(
+                select(AccountStructure.account_id, Structure.uai)
+                .join(Structure, Structure.id == AccountStructure.structure_id)
+                .where(
+                    AccountStructure.account_id.in_(sorted(linked)),
+                    AccountStructure.role == "attachment",
+                )
+                .order_by(AccountStructure.account_id, Structure.uai)
+            ):
+                if uai is not None:
+                    uais[account_id].append(uai)
+        for student_id, account_id, *fields in relatives:
+            self.relatives[student_id].append(_linked(fields, uais.get(account_id, ())))
+        for relative_external_id, account_id, *fields in children:
+            self.children[relative_external_id].append(_linked(fields, uais.get(account_id, ())))
 
 
 _LINK_FLAGS = (
@@ -440,7 +459,7 @@ _LINK_FLAGS = (
 )
 
 
-def _linked(fields: list[Any]) -> LinkedAccount:
+def _linked(fields: list[Any], uais: Sequence[str]) -> LinkedAccount:
     """A linked account from (external id, login, names, disappeared_at, *link flags)."""
     external_id, login, last_name, first_name, display_name, disappeared_at, *link = fields
     relationship, code, legal, financial, in_charge, contact, payer = link
@@ -451,6 +470,7 @@ def _linked(fields: list[Any]) -> LinkedAccount:
         first_name=first_name,
         display_name=display_name,
         state=None if login is None else state_of(disappeared_at),
+        uais=tuple(uais),
         relationship=Relationship(relationship),
         code=code,
         legal=bool(legal),

@@ -87,3 +87,43 @@ def test_disappeared_members_left_out(records_app: Entcore) -> None:
     latin = next(v for v in records_app.read.groups(uai="0000001A") if v.code == "LATIN")
     assert {m.external_id for m in latin.students} == {"E0002", "E0003"}
     assert latin.classes == ("6A", "6B")
+
+
+def test_timetable_memberships_count_once(records_app: Entcore) -> None:
+    """Memberships the timetable added are read like the directory's, each (class, role) once."""
+    from sqlalchemy import insert, select
+
+    from entcore.store.schema import Account, ClassMember, SchoolClass
+
+    with records_app.store.connect() as connection, connection.begin():
+        student = connection.execute(
+            select(Account.id).where(Account.external_id == "E0001")
+        ).scalar_one()
+        classes = dict(connection.execute(select(SchoolClass.code, SchoolClass.id)).all())
+        connection.execute(
+            insert(ClassMember),
+            [
+                {
+                    "class_id": classes["6A"],
+                    "account_id": student,
+                    "role": "student",
+                    "source": "timetable",
+                },
+                {
+                    "class_id": classes["6B"],
+                    "account_id": student,
+                    "role": "student",
+                    "source": "timetable",
+                },
+            ],
+        )
+    view = records_app.read.account_by_external_id("E0001")
+    assert view is not None
+    assert [(m.code, m.role) for m in view.classes] == [
+        ("6A", MemberRole.STUDENT),
+        ("6B", MemberRole.STUDENT),
+    ]
+    by_code = {c.code: c for c in records_app.read.classes(uai="0000001A")}
+    assert [m.external_id for m in by_code["6A"].students].count("E0001") == 1
+    assert "E0001" in {m.external_id for m in by_code["6B"].students}
+    assert len(by_code["6B"].students) == 11

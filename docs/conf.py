@@ -30,7 +30,7 @@ exclude_patterns = ["_build"]
 nitpicky = True
 nitpick_ignore_regex = [
     ("py:.*", r"(?!entcore\b).*"),
-    ("py:.*", r"entcore\..*\.(T|_F|_T)"),
+    ("py:.*", r"entcore\..*\.(T|_F|_T|P|R)"),
 ]
 html_theme = "alabaster"
 html_title = f"entcore {release}"

@@ -56,6 +56,7 @@ from entcore.settings_spec import Setting, SettingsSection
 if TYPE_CHECKING:
     from entcore.app import Entcore
     from entcore.manager import PluginInfo, Plugins, create_plugin_manager
+    from entcore.read import ReadService
     from entcore.settings import Settings, load_settings
     from entcore.timetable.report import TimetableReport
 
@@ -87,6 +88,7 @@ __all__ = [
     "PluginRegistrationError",
     "PluginUnavailableError",
     "Plugins",
+    "ReadService",
     "Registry",
     "SSOProvider",
     "SSOProviderRegistry",
@@ -112,6 +114,7 @@ _LAZY = {
     "Entcore": "entcore.app",
     "PluginInfo": "entcore.manager",
     "Plugins": "entcore.manager",
+    "ReadService": "entcore.read",
     "create_plugin_manager": "entcore.manager",
     "Settings": "entcore.settings",
     "load_settings": "entcore.settings",

@@ -16,6 +16,7 @@ from entcore.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from entcore.directory.service import DirectoryService
+    from entcore.read import ReadService
     from entcore.settings_spec import SettingsSection
     from entcore.store import Store
     from entcore.timetable.service import TimetableService
@@ -123,6 +124,14 @@ class Entcore:
         from entcore.timetable.service import TimetableService
 
         return TimetableService(self)
+
+    @cached_property
+    def read(self) -> ReadService:
+        """The read API: structures, accounts, classes, groups, subjects and MEFs, streamed."""
+        from entcore.read import ReadService
+
+        prefix = str(self.settings.core("directory")["academy_prefix"])
+        return ReadService(self.store, academy_prefix=prefix)
 
     def stats(self) -> dict[str, int]:
         """Integer counts of what the store holds (active entities; disappeared apart)."""

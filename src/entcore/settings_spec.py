@@ -1,7 +1,7 @@
 """Declarations of configuration sections and keys.
 
 The core declares its own sections with these classes, and each plugin declares
-its section through ``entcore_register_settings``; :mod:`entcore.settings`
+its section through ``entcore_register_settings``; ``entcore.settings``
 validates the TOML file and the ``ENTCORE_*`` variables against them.
 """
 

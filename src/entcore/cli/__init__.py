@@ -1,10 +1,10 @@
 """The ``entcore`` command, and the helpers plugin commands are written with.
 
-One module per command group (:mod:`~entcore.cli.core` for ``db``,
-``plugins`` and ``stats``, :mod:`~entcore.cli.directory`,
-:mod:`~entcore.cli.timetable`), the output helpers in
-:mod:`~entcore.cli.output`, the object commands receive in
-:mod:`~entcore.cli.context`, and the root group in :mod:`~entcore.cli.group`.
+One module per command group (``entcore.cli.core`` for ``db``,
+``plugins`` and ``stats``, ``entcore.cli.directory``,
+``entcore.cli.timetable``), the output helpers in
+``entcore.cli.output``, the object commands receive in
+``entcore.cli.context``, and the root group in ``entcore.cli.group``.
 
 Public API for plugin commands: :func:`pass_app`, :func:`pass_context`,
 :class:`CliContext`, :func:`emit_json`, :func:`fail`,

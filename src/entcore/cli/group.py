@@ -12,6 +12,7 @@ from entcore.cli.core import db as db_group
 from entcore.cli.core import plugins_command, stats_command
 from entcore.cli.directory import directory
 from entcore.cli.output import errors_as_failures, fail
+from entcore.cli.read import accounts, classes, structures
 
 
 class EntcoreGroup(click.Group):
@@ -75,6 +76,14 @@ def main(ctx: click.Context, db: str | None, config: Path | None) -> None:
 
 
 #: The core's commands; plugins add theirs through ``entcore_register_commands``.
-CORE_COMMANDS: tuple[click.Command, ...] = (db_group, plugins_command, stats_command, directory)
+CORE_COMMANDS: tuple[click.Command, ...] = (
+    db_group,
+    plugins_command,
+    stats_command,
+    directory,
+    structures,
+    accounts,
+    classes,
+)
 for _command in CORE_COMMANDS:
     main.add_command(_command)

@@ -61,7 +61,7 @@ class Store:
 
     Every failure of the database reaches the caller as one
     :class:`~entcore.StoreError` line that carries no SQL parameter (see
-    :mod:`entcore.store.failures`); SQLAlchemy is told to hide parameters
+    ``entcore.store.failures``); SQLAlchemy is told to hide parameters
     from its own messages and logs too.
 
     :param url: SQLAlchemy URL of the store.

@@ -81,6 +81,15 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 90,
                 "Days an account stays disappeared (absent from full imports) before an import deletes it.",
             ),
+            Setting(
+                "mass_disappearance_threshold",
+                float,
+                0.10,
+                "Share (0 to 1) of a school's active accounts a full import may mark disappeared; "
+                "above it, or when no student would be left, the school's disappearances are held "
+                "back until the import is run with ``--allow-mass-disappearance``.",
+                bounds=(0.0, 1.0),
+            ),
         ),
         "Directory imports.",
     ),
@@ -110,6 +119,16 @@ _FALSE = {"0", "false", "no", "off", "n", ""}
 
 
 def _coerce(value: Any, setting: Setting, where: str, *, text: bool = False) -> Any:
+    """``value`` converted to the setting's type and checked against its bounds."""
+    converted = _convert(value, setting, where, text=text)
+    if setting.bounds is not None and converted is not None:
+        low, high = setting.bounds
+        if not low <= converted <= high:
+            raise ConfigError(f"{where}: expected a value from {low:g} to {high:g}, got {value!r}")
+    return converted
+
+
+def _convert(value: Any, setting: Setting, where: str, *, text: bool = False) -> Any:
     """``value`` converted to the setting's type; ``text`` for environment strings, parsed leniently."""
     kind = setting.type
     if value is None:

@@ -30,6 +30,8 @@ class Setting:
     """Name of the environment variable that overrides it; ``ENTCORE_<SECTION>_<KEY>`` when ``None``."""
     secret: bool = False
     """Hide the value in listings."""
+    bounds: tuple[float, float] | None = None
+    """Smallest and largest value allowed (for ``int`` and ``float`` settings), both included."""
 
     def env_name(self, section: str) -> str:
         """The environment variable that overrides this key."""

@@ -147,8 +147,8 @@ class Planner:
         self.full = feed.mode is ImportMode.FULL
         self.complete = {file.kind for file in feed.files if file.mode is ImportMode.FULL}
         self.seen: dict[str, set[str]] = {"structure": set(), "subject": set(), "mef": set()}
-        self.people: dict[str, str | None] = {}
-        """Every account key this import has read, with its category before the import (if stored)."""
+        self.people: dict[str, str] = {}
+        """Every account key this import has read, with the category its first reading was counted in."""
         self.covered: set[str] = set()
         # Structures the feed's accounts are attached to: the coverage of a full feed
         # that has no structure file of its own (a guest list, a one-school export).
@@ -516,19 +516,18 @@ class Planner:
                 continue
             key = prefix + item.external_id
             if key in people:
-                # Counted as the first reading was: from the store as it was, never from
-                # the row an earlier batch of this import wrote.
-                self._reject(people[key] or kind_category, item.origin, DUPLICATE)
+                # Counted where the first reading was counted (kept in memory), never
+                # from the row an earlier batch of this import may have written.
+                self._reject(people[key], item.origin, DUPLICATE)
                 continue
             row = existing.get(key)
             if row is not None:
                 category = CATEGORY_OF_PROFILE[Profile(row.profile)]
-                people[key] = category
                 if row.disappeared_at is None and row.profile in judged:
                     self.active_seen[row.structure_id] += 1
             else:
                 category = kind_category
-                people[key] = None
+            people[key] = category
             stored_key = self.structure_by_id.get(row.structure_id) if row is not None else None
             if stored_key is not None:
                 self.attached.add(stored_key)
@@ -577,6 +576,7 @@ class Planner:
             self._plan_derived(record, plan)
             self.attached.update(prefix + key for key in record.structures)
             category = CATEGORY_OF_PROFILE[record.profile]
+            people[key] = category
             main = self.person_structure(record)
             if record.profile is Profile.STUDENT and main is not None:
                 self.students_kept[main] += 1

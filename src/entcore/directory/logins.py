@@ -7,12 +7,18 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from entcore.store.schema import Account
 
 _PART = re.compile(r"[^a-z0-9]+")
 _MAX_PART = 30
+# Logins of the form base + digits sort between base+"0" and base+":".  Built once: an
+# académie's first import asks it for every homonym, and building the expression each
+# time cost more than running it.
+_SUFFIXED = select(Account.login).where(
+    Account.login >= bindparam("low"), Account.login < bindparam("high")
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -58,9 +64,8 @@ class LoginAllocator:
         return found
 
     def _highest_suffix(self, base: str) -> int:
-        # Logins of the form base + digits sort between base+"0" and base+":".
         rows = self._connection.execute(
-            select(Account.login).where(Account.login >= base + "0", Account.login < base + ":")
+            _SUFFIXED, {"low": base + "0", "high": base + ":"}
         ).scalars()
         highest = 1
         for login in rows:

@@ -251,3 +251,43 @@ def test_deltas_and_deleted_structures_give_the_same_report(
         rows = connection.execute(select(Account.external_id, Account.last_name)).all()
     names = {row.external_id: row.last_name for row in rows}
     assert names["E00000"] == "MODIFIE" and "E00001" not in names and "E00020" not in names
+
+
+def test_relative_deleted_then_read_as_staff(entcore_app_factory, monkeypatch) -> None:
+    """A relative gone past the delay is deleted when its file ends; read again as staff, it is new."""
+    monkeypatch.setattr(engine, "BATCH_SIZE", 2)
+    app = entcore_app_factory(environ={"ENTCORE_DIRECTORY_DELETE_AFTER_DAYS": "30"})
+    pupils = [pupil(n) for n in range(4)]
+    preview_then_real(app, [*SCHOOLS, *map(parent, range(4)), *pupils])
+    without = [*SCHOOLS, *(parent(n) for n in range(4) if n != 2), *pupils]
+    report = preview_then_real(app, without, now=NOW + timedelta(days=1), allow=True)
+    assert report.counts["relatives"].disappeared == 1
+    report = preview_then_real(
+        app, [*without, staff(7, key="R00002")], now=NOW + timedelta(days=60), allow=True
+    )
+    assert report.counts["relatives"].deleted == 1
+    assert report.counts["teachers"].created == 1 and report.counts["teachers"].updated == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_any_order_within_files_gives_the_same_report(
+    entcore_app, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Entries shuffled within their files, repeats included, in batches of five."""
+    import random
+
+    monkeypatch.setattr(engine, "BATCH_SIZE", 5)
+    shuffle = random.Random(seed).shuffle
+    relatives = [*map(parent, range(30)), parent(4), parent(29)]
+    pupils = [*(pupil(n, school=n % 3) for n in range(30)), pupil(0), pupil(17, school=1)]
+    people = [*(staff(n, school=n % 3, teaching=n % 3 != 0) for n in range(15))]
+    people += [staff(40, key="E00003"), staff(41, key="R00008"), staff(4)]
+    for items in (relatives, pupils, people):
+        shuffle(items)
+    report = preview_then_real(entcore_app, [*SCHOOLS, *relatives, *pupils, *people])
+    assert report.counts["relatives"].rejected == 3  # R00004, R00029, R00008
+    assert report.counts["students"].rejected == 3  # E00000, E00017, E00003
+    assert report.counts["teachers"].rejected + report.counts["personnels"].rejected == 1
+    again = [*SCHOOLS, *relatives[3:], *pupils[4:], *people[2:]]
+    shuffle(again)
+    preview_then_real(entcore_app, again, now=NOW + timedelta(days=1), allow=True)

@@ -27,7 +27,7 @@ MESSAGE = (
 
 
 def letters(n: int) -> str:
-    """``n`` spelt in letters: names ending in digits would make logins collide."""
+    """``n`` spelt in letters, as real names are."""
     return "".join(chr(ord("A") + int(digit)) for digit in str(n))
 
 

@@ -22,8 +22,32 @@ def test_defaults_without_file_or_environment() -> None:
     """Every core key has a default."""
     settings = load_settings(environ={})
     assert settings.db_url == "sqlite:///entcore.db"
-    assert settings.core("directory") == {"academy_prefix": "", "delete_after_days": 90}
+    assert settings.core("directory") == {
+        "academy_prefix": "",
+        "delete_after_days": 90,
+        "mass_disappearance_threshold": 0.10,
+    }
     assert settings.core("plugins")["load"] is None
+
+
+def test_mass_disappearance_threshold_is_a_share(tmp_path: Path) -> None:
+    """The guard's threshold is read as a float from 0 to 1; anything else names the key."""
+    path = write(tmp_path, "[directory]\nmass_disappearance_threshold = 0.25\n")
+    assert load_settings(path, environ={}).core("directory")["mass_disappearance_threshold"] == 0.25
+    path = write(tmp_path, "[directory]\nmass_disappearance_threshold = 1\n")
+    assert load_settings(path, environ={}).core("directory")["mass_disappearance_threshold"] == 1.0
+    for text in ("1.5", "-0.1", '"beaucoup"'):
+        path = write(tmp_path, f"[directory]\nmass_disappearance_threshold = {text}\n")
+        with pytest.raises(ConfigError, match=r"\[directory\] mass_disappearance_threshold"):
+            load_settings(path, environ={}).core("directory")
+    variable = "ENTCORE_DIRECTORY_MASS_DISAPPEARANCE_THRESHOLD"
+    assert (
+        load_settings(environ={variable: " 0.5 "}).core("directory")["mass_disappearance_threshold"]
+        == 0.5
+    )
+    for text in ("2", "dix"):
+        with pytest.raises(ConfigError, match=variable):
+            load_settings(environ={variable: text}).core("directory")
 
 
 def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
@@ -37,7 +61,8 @@ def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
         environ={"ENTCORE_DB": "sqlite:///env.db", "ENTCORE_DIRECTORY_DELETE_AFTER_DAYS": "30"},
     )
     assert settings.db_url == "sqlite:///env.db"
-    assert settings.core("directory") == {"academy_prefix": "GRE-", "delete_after_days": 30}
+    assert settings.core("directory")["academy_prefix"] == "GRE-"
+    assert settings.core("directory")["delete_after_days"] == 30
     overridden = load_settings(
         path, environ={"ENTCORE_DB": "x"}, overrides={("store", "url"): "sqlite:///cli.db"}
     )

@@ -98,6 +98,15 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 "Days an account stays disappeared (absent from full imports) before an import deletes it.",
                 bounds=(0, 36500),
             ),
+            Setting(
+                "mass_disappearance_threshold",
+                float,
+                0.10,
+                "Share (0 to 1) of a school's active accounts a full import may mark disappeared; "
+                "above it, or when no student would be left, the school's disappearances are held "
+                "back until the import is run with ``--allow-mass-disappearance``.",
+                bounds=(0.0, 1.0),
+            ),
         ),
         "Directory imports.",
     ),

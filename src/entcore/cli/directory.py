@@ -23,6 +23,11 @@ def directory() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--source", metavar="NAME", help="Directory source to use (default: recognised).")
 @click.option("--demo", is_flag=True, help="Import the demo feed shipped with entcore.")
+@click.option(
+    "--allow-mass-disappearance",
+    is_flag=True,
+    help="Apply the disappearances a full import would otherwise hold back.",
+)
 @pass_context
 def directory_import(
     context: CliContext,
@@ -31,6 +36,7 @@ def directory_import(
     as_json: bool,
     source: str | None,
     demo: bool,
+    allow_mass_disappearance: bool,
 ) -> None:
     """Import a directory feed: folders, .zip or .tar.gz archives, or files."""
     if demo:
@@ -40,7 +46,11 @@ def directory_import(
     app = context.app()
     with errors_as_failures(), progress_bar("Import annuaire") as progress:
         report = app.directory.import_feed(
-            list(paths), dry_run=dry_run, source=source, progress=progress
+            list(paths),
+            dry_run=dry_run,
+            source=source,
+            progress=progress,
+            allow_mass_disappearance=allow_mass_disappearance,
         )
     if as_json:
         emit_json(report.to_json())

@@ -7,12 +7,18 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from entcore.store.schema import Account
 
 _PART = re.compile(r"[^a-z0-9]+")
 _MAX_PART = 30
+# Logins of the form base + digits sort between base+"0" and base+":".  Built once: an
+# académie's first import asks it for every homonym, and building the expression each
+# time cost more than running it.
+_SUFFIXED = select(Account.login).where(
+    Account.login >= bindparam("low"), Account.login < bindparam("high")
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -58,9 +64,8 @@ class LoginAllocator:
         return found
 
     def _highest_suffix(self, base: str) -> int:
-        # Logins of the form base + digits sort between base+"0" and base+":".
         rows = self._connection.execute(
-            select(Account.login).where(Account.login >= base + "0", Account.login < base + ":")
+            _SUFFIXED, {"low": base + "0", "high": base + ":"}
         ).scalars()
         highest = 1
         for login in rows:
@@ -73,15 +78,38 @@ class LoginAllocator:
         """One unique login per ``(first_name, last_name)``, in order."""
         bases = [base_login(first, last) for first, last in names]
         taken = self._taken(bases)
+        # Logins of this call, not in the store yet: a base ending in digits can be
+        # another base's counter ("lea.eleve1" + "2" is "Léa Eleve12"'s login).
+        given: set[str] = set()
         logins = []
         for base in bases:
-            if base not in self._next and base not in taken:
+            if base not in self._next and base not in taken and base not in given:
                 # 0: the bare base is now used; the next counter is looked up when needed.
                 self._next[base] = 0
-                logins.append(base)
-                continue
-            if not self._next.get(base):
-                self._next[base] = self._highest_suffix(base) + 1
-            logins.append(f"{base}{self._next[base]}")
-            self._next[base] += 1
+                login = base
+            else:
+                if not self._next.get(base):
+                    self._next[base] = self._highest_suffix(base) + 1
+                login = f"{base}{self._next[base]}"
+                self._next[base] += 1
+                while login in given:
+                    login = f"{base}{self._next[base]}"
+                    self._next[base] += 1
+            given.add(login)
+            self._skip_counters(login)
+            logins.append(login)
         return logins
+
+    def _skip_counters(self, login: str) -> None:
+        """Move past ``login`` every counter that would give it again (``base`` + digits)."""
+        end = len(login)
+        start = end
+        while start > 0 and login[start - 1].isdigit():
+            start -= 1
+        for cut in range(start, end):
+            if login[cut] == "0":
+                continue  # counters are written without leading zeros
+            counter = self._next.get(login[:cut])
+            number = int(login[cut:])
+            if counter and counter <= number:
+                self._next[login[:cut]] = number + 1

@@ -62,6 +62,9 @@ def render_text(report: DirectoryReport, *, per_structure: bool = True) -> str:
                 if changes:
                     parts.append(f"{CATEGORY_LABELS[category].lower()} : {', '.join(changes)}")
             lines.append(f"  {structure} — " + " ; ".join(parts))
+    if report.held_back:
+        lines += ["", f"Disparitions retenues ({len(report.held_back)} établissement(s)) :"]
+        lines += [f"  {held.message()}" for held in report.held_back]
     if report.errors:
         lines += ["", f"Entrées rejetées ({len(report.errors)}) :"]
         for error in report.errors:

@@ -61,12 +61,18 @@ class DirectoryService:
         source: str | None = None,
         progress: Progress | None = None,
         now: datetime | None = None,
+        allow_mass_disappearance: bool = False,
     ) -> DirectoryReport:
         """Import the feed made of ``paths``; with ``dry_run`` nothing is written.
 
         The report is the same with and without ``dry_run``.  A real import is one
         transaction: an error (a malformed file, a store failure) leaves the store
         as it was.  ``entcore_directory_applied`` fires after the commit.
+
+        A full import holds back the disappearances of a school when they exceed
+        ``[directory] mass_disappearance_threshold`` of its active accounts or would
+        leave it without a student (``report.held_back``);
+        ``allow_mass_disappearance`` applies them all.
         """
         app = self._app
         files = [Path(path) for path in paths]
@@ -80,7 +86,13 @@ class DirectoryService:
         try:
             if progress is not None:
                 progress(getattr(feed, "total_bytes", None), 0)
-            return self.run_feed(feed, source=chosen.name, dry_run=dry_run, now=now)
+            return self.run_feed(
+                feed,
+                source=chosen.name,
+                dry_run=dry_run,
+                now=now,
+                allow_mass_disappearance=allow_mass_disappearance,
+            )
         finally:
             feed.close()
 
@@ -91,11 +103,13 @@ class DirectoryService:
         source: str,
         dry_run: bool = False,
         now: datetime | None = None,
+        allow_mass_disappearance: bool = False,
     ) -> DirectoryReport:
         """Import an already opened feed, e.g. one an embedding ENT builds itself.
 
         ``source`` names where the accounts come from: a full import only marks
-        disappeared the accounts of that source.
+        disappeared the accounts of that source.  ``allow_mass_disappearance`` is
+        as for :meth:`import_feed`.
         """
         app = self._app
         settings = app.settings.core("directory")
@@ -112,6 +126,9 @@ class DirectoryService:
                     delete_after=timedelta(days=int(settings["delete_after_days"])),
                     dry_run=dry_run,
                     now=started,
+                    threshold=None
+                    if allow_mass_disappearance
+                    else float(settings["mass_disappearance_threshold"]),
                 )
                 report = engine.run()
                 report.finished_at = utcnow()

@@ -82,6 +82,52 @@ class ReportError:
         return {"file": self.file, "id": self.id, "reason": self.reason, "line": self.line}
 
 
+@frozen
+class HeldBack:
+    """A school whose disappearances a full import held back: too many, or its last students.
+
+    ``reason`` is ``share`` (more than ``threshold`` of its active accounts would
+    disappear) or ``no_student`` (no active student would be left).
+    """
+
+    uai: str | None
+    name: str | None
+    disappearing: int
+    """Accounts of the school the import would have marked disappeared."""
+    active: int
+    """Active accounts of the school before the import, of the kinds the feed judged."""
+    reason: str
+    threshold: float
+
+    def message(self) -> str:
+        """The French sentence shown to the operator."""
+        school = self.uai or "?"
+        if self.name:
+            school += f" ({self.name})"
+        if self.reason == "no_student":
+            why = "l'établissement n'aurait plus aucun élève"
+        else:
+            why = "plus de " + f"{self.threshold * 100:.4g}".replace(".", ",") + " %"
+        return (
+            f"Établissement {school} : {self.disappearing} disparition"
+            f"{'s' if self.disappearing > 1 else ''} sur {self.active} compte"
+            f"{'s' if self.active > 1 else ''} actif{'s' if self.active > 1 else ''} "
+            f"retenue{'s' if self.disappearing > 1 else ''} ({why}) ; relancez avec "
+            "--allow-mass-disappearance pour les appliquer."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"uai", "name", "disappearing", "active", "reason", "threshold"}``."""
+        return {
+            "uai": self.uai,
+            "name": self.name,
+            "disappearing": self.disappearing,
+            "active": self.active,
+            "reason": self.reason,
+            "threshold": self.threshold,
+        }
+
+
 def _counts() -> dict[str, Counts]:
     return {category: Counts() for category in DIRECTORY_CATEGORIES}
 
@@ -101,6 +147,8 @@ class DirectoryReport:
     """Counts per structure (keyed by UAI, or external id when it has none)."""
     errors: list[ReportError] = Factory(list)
     warnings: list[ReportError] = Factory(list)
+    held_back: list[HeldBack] = Factory(list)
+    """Schools whose disappearances were not applied (see ``mass_disappearance_threshold``)."""
     started_at: datetime | None = None
     finished_at: datetime | None = None
     id: int | None = field(default=None)
@@ -125,6 +173,7 @@ class DirectoryReport:
         }
         data["errors"] = [error.to_json() for error in self.errors]
         data["warnings"] = [warning.to_json() for warning in self.warnings]
+        data["held_back"] = [held.to_json() for held in self.held_back]
         data["by_structure"] = {
             structure: {category: counts.to_json() for category, counts in sorted(per.items())}
             for structure, per in sorted(self.by_structure.items())

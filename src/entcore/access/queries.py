@@ -22,7 +22,7 @@ from entcore.store.access_schema import AccessBlock
 from entcore.store.schema import Account, AccountStructure, RelativeLinkRow, Structure
 
 
-def account_of(connection: Connection, login: str) -> Row[Any] | None:
+def account_of(connection: Connection, login: str) -> Row[int, str, str] | None:
     """The active account with ``login``: its id, external id and profile; ``None`` if none."""
     return connection.execute(
         select(Account.id, Account.external_id, Account.profile).where(
@@ -61,9 +61,7 @@ def structures_of(account_id: int, external_id: str, profile: str) -> Any:
     return union(own, children).subquery("mine")
 
 
-def applying_blocks(
-    connection: Connection, account: Row[Any], now: datetime
-) -> Sequence[Row[Any]]:
+def applying_blocks(connection: Connection, account: Row[Any], now: datetime) -> Sequence[Row[Any]]:
     """Rows ``(structure_id, uai, block_id, message, until)`` for the account's structures and the platform.
 
     One row per structure of the account, with ``block_id`` null when that

@@ -168,8 +168,7 @@ class AccessService:
             )
             if structure_id is not None:
                 statement = statement.where(
-                    (AccessBlock.structure_id == structure_id)
-                    | AccessBlock.structure_id.is_(None)
+                    (AccessBlock.structure_id == structure_id) | AccessBlock.structure_id.is_(None)
                 )
             rows = connection.execute(statement).all()
         views = [_view(row, row.uai) for row in rows]

@@ -61,7 +61,9 @@ def structures_of(account_id: int, external_id: str, profile: str) -> Any:
     return union(own, children).subquery("mine")
 
 
-def applying_blocks(connection: Connection, account: Row[Any], now: datetime) -> Sequence[Row[Any]]:
+def applying_blocks(
+    connection: Connection, account: Row[int, str, str], now: datetime
+) -> Sequence[Row[Any]]:
     """Rows ``(structure_id, uai, block_id, message, until)`` for the account's structures and the platform.
 
     One row per structure of the account, with ``block_id`` null when that

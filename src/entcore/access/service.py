@@ -96,7 +96,7 @@ class AccessService:
         """Close the ENT to ``profile`` in the structure ``uai`` (``None``: the whole platform).
 
         :param message: the French message shown to the users concerned; the
-            default one (:data:`~entcore.model.DEFAULT_BLOCK_MESSAGE`) when omitted.
+            default one (:data:`~entcore.model.access.DEFAULT_BLOCK_MESSAGE`) when omitted.
         :param until: when the block ends: an aware instant, or a day (access
             reopens at midnight, Europe/Paris, that day); it must be to come.
             ``None``: until :meth:`unblock`.

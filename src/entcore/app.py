@@ -15,6 +15,7 @@ from entcore.manager import Plugins, create_plugin_manager
 from entcore.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from entcore.access import AccessService
     from entcore.directory.service import DirectoryService
     from entcore.read import ReadService
     from entcore.settings_spec import SettingsSection
@@ -132,6 +133,20 @@ class Entcore:
 
         prefix = str(self.settings.core("directory")["academy_prefix"])
         return ReadService(self.store, academy_prefix=prefix)
+
+    @cached_property
+    def access(self) -> AccessService:
+        """Access blocking per structure and profile, and the check of an account."""
+        from entcore.access import AccessService, InvalidBlock, profile_of
+        from entcore.errors import ConfigError
+
+        try:
+            local = frozenset(
+                profile_of(name) for name in self.settings.core("auth")["local_profiles"]
+            )
+        except InvalidBlock as error:
+            raise ConfigError(f"[auth] local_profiles : {error}") from None
+        return AccessService(self.store, local_profiles=local)
 
     def stats(self) -> dict[str, int]:
         """Integer counts of what the store holds (active entities; disappeared apart)."""

@@ -167,7 +167,7 @@ class ConnectorRegistry(Registry[Connector]):
 class SettingsRegistry(Registry[SettingsSection]):
     """Handed to ``entcore_register_settings``: each plugin declares its configuration section."""
 
-    RESERVED = frozenset({"store", "directory", "timetable", "plugins", "entcore"})
+    RESERVED = frozenset({"store", "directory", "timetable", "plugins", "entcore", "auth"})
 
     def __init__(self) -> None:
         super().__init__("settings section", SettingsSection)
@@ -191,7 +191,17 @@ class CommandRegistry(Registry[click.Command]):
     """
 
     RESERVED = frozenset(
-        {"db", "directory", "plugins", "stats", "structures", "accounts", "classes", "help"}
+        {
+            "db",
+            "directory",
+            "plugins",
+            "stats",
+            "structures",
+            "accounts",
+            "classes",
+            "access",
+            "help",
+        }
     )
     """Names of the core's own commands (present and announced), never given to a plugin."""
 

@@ -131,6 +131,20 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
         ),
         "Timetable imports.",
     ),
+    SettingsSection(
+        "auth",
+        (
+            Setting(
+                "local_profiles",
+                list,
+                ["Guest"],
+                "Profiles that may sign in with an ENT password (Student, Relative, Teacher, "
+                "Personnel, Guest); the others sign in through their federation.",
+                env="ENTCORE_AUTH_LOCAL_PROFILES",
+            ),
+        ),
+        "Sign-in.",
+    ),
 )
 
 _TRUE = {"1", "true", "yes", "on", "o", "y"}

@@ -50,15 +50,15 @@ def day_option(value: str | None, option: str) -> date | None:
     return day
 
 
-def moment_option(value: str | None) -> date | datetime | None:
-    """``--as-of`` as a day or an instant within the accepted range, else a usage error."""
+def moment_option(value: str | None, option: str = "--as-of") -> date | datetime | None:
+    """``option`` (``--as-of`` by default) as a day or an instant within the accepted range, else a usage error."""
     if value is None:
         return None
     try:
         moment = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"date attendue AAAA-MM-JJ (ou AAAA-MM-JJTHH:MM), reçu {value!r}", param_hint="--as-of"
+            f"date attendue AAAA-MM-JJ (ou AAAA-MM-JJTHH:MM), reçu {value!r}", param_hint=option
         ) from None
-    _in_range(moment.date() if isinstance(moment, datetime) else moment, value, "--as-of")
+    _in_range(moment.date() if isinstance(moment, datetime) else moment, value, option)
     return moment

@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
 from entcore.app import Entcore
 from entcore.cli.context import pass_app
 from entcore.cli.output import errors_as_failures, fail
+from entcore.model.access import AccountAccess, BlockScope
 from entcore.model.directory import Profile
 from entcore.model.views import AccountState, AccountView, ClassView, MemberRole, StructureView
+
+PARIS = ZoneInfo("Europe/Paris")
 
 #: Profiles as the slides name them.
 PROFILE_LABELS = {
@@ -175,11 +179,46 @@ def accounts_show(app: Entcore, login: str, include_disappeared: bool, as_json: 
         # The login is not repeated: messages never carry people's data.
         which = "aucun compte" if include_disappeared else "aucun compte actif"
         fail(f"compte introuvable : {which} n'a cet identifiant")
+    with errors_as_failures():
+        access = app.access.account_access(view)
     if as_json:
-        click.echo(json.dumps(view.to_json(), indent=2, ensure_ascii=False))
+        # The read API's view, and how the account signs in and whether it is blocked now.
+        data = view.to_json()
+        data.update(access.to_json())
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    for label, value in _account_facts(view):
+    for label, value in [*_account_facts(view), *_access_facts(access)]:
         click.echo(f"{label:>20} : {value}")
+
+
+_PROVIDER_LABELS = {"educonnect": "EduConnect", "agents": "fédération des agents (académie)"}
+
+
+def _access_facts(access: AccountAccess) -> list[tuple[str, str]]:
+    ways = []
+    if access.provider is not None:
+        ways.append(_PROVIDER_LABELS.get(access.provider, access.provider))
+    elif access.federated:
+        ways.append("fédération d'identité")
+    if access.local_sign_in:
+        ways.append("mot de passe ENT")
+    facts = [("Connexion", ", ".join(ways) or "aucune")]
+    refusal = access.blocked
+    if refusal is None:
+        facts.append(("Accès", "ouvert"))
+        return facts
+    where = (
+        "toute la plateforme"
+        if refusal.scope is BlockScope.PLATFORM
+        else "établissement" + ("s " if len(refusal.uais) > 1 else " ") + ", ".join(refusal.uais)
+    )
+    end = (
+        f", jusqu'au {refusal.until.astimezone(PARIS).strftime('%d/%m/%Y %H:%M')}"
+        if refusal.until
+        else ""
+    )
+    facts.append(("Accès", f"bloqué ({where}{end}) — « {refusal.message} »"))
+    return facts
 
 
 def _account_facts(view: AccountView) -> list[tuple[str, str]]:

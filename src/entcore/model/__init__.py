@@ -1,5 +1,14 @@
 """Model records shared by the core and the plugins: directory entries, timetable snapshots, read views."""
 
+from entcore.model.access import (
+    DEFAULT_BLOCK_MESSAGE,
+    AccountAccess,
+    BlockAction,
+    BlockEvent,
+    BlockScope,
+    BlockView,
+    Refusal,
+)
 from entcore.model.directory import (
     Address,
     ClassPeriod,
@@ -72,10 +81,16 @@ from entcore.model.views import (
 )
 
 __all__ = [
+    "DEFAULT_BLOCK_MESSAGE",
+    "AccountAccess",
     "AccountState",
     "AccountView",
     "Address",
     "Alternation",
+    "BlockAction",
+    "BlockEvent",
+    "BlockScope",
+    "BlockView",
     "ClassMembership",
     "ClassPart",
     "ClassPeriod",
@@ -111,6 +126,7 @@ __all__ = [
     "Profile",
     "RecordError",
     "RecordKind",
+    "Refusal",
     "Rejection",
     "Relationship",
     "RelativeLink",

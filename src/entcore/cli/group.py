@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from entcore import __version__
+from entcore.cli.auth import serve_command
 from entcore.cli.context import cli_context
 from entcore.cli.core import db as db_group
 from entcore.cli.core import plugins_command, stats_command
@@ -84,6 +85,7 @@ CORE_COMMANDS: tuple[click.Command, ...] = (
     structures,
     accounts,
     classes,
+    serve_command,
 )
 for _command in CORE_COMMANDS:
     main.add_command(_command)

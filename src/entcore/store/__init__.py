@@ -1,6 +1,9 @@
 """The store: typed schema, migrations and the database handle."""
 
-from entcore.store import timetable_schema  # noqa: F401 - registers the timetable tables on Base
+from entcore.store import (
+    auth_schema,  # noqa: F401 - registers the sign-in tables on Base
+    timetable_schema,  # noqa: F401 - registers the timetable tables on Base
+)
 from entcore.store.database import Store
 from entcore.store.schema import Base, utcnow
 

@@ -210,9 +210,7 @@ class AuthService:
                 .values(**values)
             )
             if done.rowcount == 0:
-                conn.execute(
-                    insert(LocalCredential).values(account_id=account_id, **values)
-                )
+                conn.execute(insert(LocalCredential).values(account_id=account_id, **values))
 
         if connection is not None:
             write(connection)

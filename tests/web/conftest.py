@@ -109,3 +109,12 @@ def sign_in(client: TestClient, login: str, password: str = PASSWORD, next_url: 
     if next_url:
         data["next"] = next_url
     return client.post("/auth/login", data=data)
+
+
+def activate_with_service(app: Entcore, login: str, password: str = PASSWORD) -> None:
+    """Give ``login`` a password directly through the auth service (no browser)."""
+    from entcore.auth import AuthService
+
+    service = AuthService(app.store, app.settings)
+    code, _ = service.issue_code(login, "activation")
+    service.redeem_code(login, code, password, "activation", "127.0.0.1")

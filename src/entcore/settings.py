@@ -167,6 +167,7 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 ["Guest"],
                 "Profiles that sign in with an ENT password (activation code, then password). "
                 "Others sign in through their federation (EduConnect, agents).",
+                env="ENTCORE_LOCAL_PROFILES",
             ),
             Setting(
                 "code_lifetime_hours",

@@ -35,7 +35,7 @@ import click, entcore
 def entcore_register_commands(registry):
     registry.add(click.Group("greet"))
 """
-CORE = {"db", "directory", "plugins", "stats", "structures", "accounts", "classes"}
+CORE = {"db", "directory", "plugins", "stats", "structures", "accounts", "classes", "serve"}
 
 
 @pytest.fixture

@@ -202,3 +202,17 @@ class _Fake:
     def __init__(self, path: str, name: str):
         self.path = path
         self.name = name
+
+
+def test_the_factory_builds_from_the_environment(
+    web_entcore: Entcore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What each ``entcore serve --workers N`` worker runs: settings from ``ENTCORE_*``."""
+    from entcore.web import factory
+
+    monkeypatch.delenv("ENTCORE_CONFIG", raising=False)
+    monkeypatch.setenv("ENTCORE_DB", web_entcore.settings.db_url)
+    monkeypatch.setenv("ENTCORE_SECRET_KEY", "s" * 40)
+    with TestClient(factory()) as browser:
+        assert browser.get("/health").json()["status"] == "ok"
+        assert browser.get("/auth/login").status_code == 200

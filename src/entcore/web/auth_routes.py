@@ -103,6 +103,10 @@ def _signed_in(request: Request, account_id: int, login: str, next_url: str) -> 
     """Open a session and send the browser on, with a fresh session cookie."""
     from entcore.web.application import SESSION_COOKIE, _cookie_path
 
+    previous = request.state.session
+    if previous is not None:
+        # A new sign-in never keeps the session it replaces (nor its CSRF secret).
+        _auth(request).close_session(previous.id)
     token = _auth(request).open_session(account_id, "local")
     log.info("password sign-in: session opened")
     response = RedirectResponse(next_url, status_code=303)

@@ -133,6 +133,13 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
+def arrived(driver: Any, text: str) -> None:
+    """Wait for the page a form submission leads to (a bound on a hung server, not a timing)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 60).until(lambda d: text in d.page_source)
+
+
 def violations(driver: Any, axe: str) -> list[str]:
     """axe-core's violations of the page loaded in ``driver``, one line each."""
     driver.execute_script(axe)
@@ -176,11 +183,11 @@ def test_every_page_passes_axe(server: tuple[Entcore, str], browser: Any) -> Non
     browser.find_element(By.ID, "login").send_keys(login)
     browser.find_element(By.ID, "password").send_keys("mauvais mot de passe")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "Identifiant ou mot de passe incorrect" in browser.page_source
+    arrived(browser, "Identifiant ou mot de passe incorrect")
     check("login with an error")
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    assert "Vous êtes connecté" in browser.page_source
+    arrived(browser, "Vous êtes connecté")
     check("account")
     browser.get(base + "/auth/logout")
     check("logout (signed in)")

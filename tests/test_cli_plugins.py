@@ -35,7 +35,17 @@ import click, entcore
 def entcore_register_commands(registry):
     registry.add(click.Group("greet"))
 """
-CORE = {"db", "directory", "plugins", "stats", "structures", "accounts", "classes", "access"}
+CORE = {
+    "db",
+    "directory",
+    "plugins",
+    "stats",
+    "structures",
+    "accounts",
+    "classes",
+    "access",
+    "serve",
+}
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         CommandRegistry,
         ConnectorRegistry,
         DirectorySourceRegistry,
+        RouteRegistry,
         SettingsRegistry,
         SSOProviderRegistry,
         TimetableFormatRegistry,
@@ -160,6 +161,30 @@ def entcore_register_commands(registry: CommandRegistry) -> None:
     :param registry: a :class:`~entcore.registry.CommandRegistry`.
 
     .. versionadded:: 0.2
+    """
+
+
+@_spec
+def entcore_register_routes(registry: RouteRegistry) -> None:
+    """Add routes to the web layer (``entcore serve`` and :func:`entcore.web.create_app`).
+
+    Called once per application, when the web application is built.  Call
+    ``registry.add(route)`` with a Starlette ``Route``, ``WebSocketRoute`` or
+    ``Mount``.  Its ``name`` must be lower-case letters, digits, ``-`` and
+    ``_``, unique across plugins; its ``path`` must start with ``/``, be free,
+    and not lie under the core's prefixes
+    (:attr:`~entcore.registry.RouteRegistry.RESERVED_PREFIXES`: ``/auth``,
+    ``/health``, ``/static/entcore``).
+
+    An endpoint finds the application in ``request.app.state.entcore`` and the
+    signed-in account, if any, in ``request.state.session`` (an
+    :class:`entcore.auth.OpenSession` or ``None``); a blocked account never
+    reaches it.  Pages use :func:`entcore.web.render` to get the ENT's
+    templates and the CSRF token.
+
+    :param registry: a :class:`~entcore.registry.RouteRegistry`.
+
+    .. versionadded:: 0.3
     """
 
 

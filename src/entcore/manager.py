@@ -53,6 +53,7 @@ from entcore.registry import (
     DirectorySourceRegistry,
     Owner,
     Registry,
+    RouteRegistry,
     SettingsRegistry,
     SSOProviderRegistry,
     TimetableFormatRegistry,
@@ -442,6 +443,10 @@ class Plugins:
         """Command groups added to the ``entcore`` CLI (``entcore_register_commands``)."""
         return self._collect("entcore_register_commands", CommandRegistry())
 
+    def routes(self) -> RouteRegistry:
+        """Routes added to the web layer (``entcore_register_routes``)."""
+        return self._collect("entcore_register_routes", RouteRegistry())
+
     def registries(self) -> dict[str, Registry[Any]]:
         """Every registry, keyed by what ``entcore plugins`` calls it.
 
@@ -457,6 +462,7 @@ class Plugins:
                 "sso_providers": self.sso_providers(),
                 "connectors": self.connectors(),
                 "commands": self.commands(),
+                "routes": self.routes(),
             }
             if len(self.failures) == left_out:
                 return collected

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 import click
 from attrs import frozen
@@ -167,7 +167,7 @@ class ConnectorRegistry(Registry[Connector]):
 class SettingsRegistry(Registry[SettingsSection]):
     """Handed to ``entcore_register_settings``: each plugin declares its configuration section."""
 
-    RESERVED = frozenset({"store", "directory", "timetable", "plugins", "entcore", "auth"})
+    RESERVED = frozenset({"store", "directory", "timetable", "plugins", "entcore", "web", "auth"})
 
     def __init__(self) -> None:
         super().__init__("settings section", SettingsSection)
@@ -200,6 +200,7 @@ class CommandRegistry(Registry[click.Command]):
             "accounts",
             "classes",
             "access",
+            "serve",
             "help",
         }
     )
@@ -221,3 +222,55 @@ class CommandRegistry(Registry[click.Command]):
                 f"{owner} registered command {item.name!r}, a name taken by the core's commands"
             )
         return super().add(item)
+
+
+@runtime_checkable
+class WebRoute(Protocol):
+    """What :class:`RouteRegistry` accepts: a Starlette route or mount (``path`` and ``name``)."""
+
+    path: str
+    name: str
+
+
+class RouteRegistry(Registry[WebRoute]):
+    """Handed to ``entcore_register_routes``: routes and mounts of the web layer.
+
+    Checks, in one place, that each is a Starlette route (``Route``,
+    ``WebSocketRoute`` or ``Mount``: it has a ``path`` and a ``name``), that its
+    name is well formed and unique, that its path is absolute, is not under the
+    core's reserved prefixes and is not taken by another plugin.
+    """
+
+    RESERVED_PREFIXES = ("/auth", "/health", "/static/entcore")
+    """Paths of the core (sign-in, the SAML providers under ``/auth/saml/``, liveness, its assets)."""
+
+    def __init__(self) -> None:
+        super().__init__("route", WebRoute)
+        self._paths: dict[str, str] = {}
+
+    def _reset(self) -> None:
+        super()._reset()
+        self._paths.clear()
+
+    def add(self, item: WebRoute) -> WebRoute:
+        """Register a route or mount; returns it."""
+        owner = self._owner or Owner("<api>", "<caller>", "")
+        path = getattr(item, "path", None)
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise PluginRegistrationError(
+                f"{owner} registered route {getattr(item, 'name', item)!r} "
+                f"with path {path!r}: a path starts with '/'"
+            )
+        for prefix in self.RESERVED_PREFIXES:
+            if path == prefix or path.startswith(prefix + "/"):
+                raise PluginRegistrationError(
+                    f"{owner} registered route path {path!r}, under {prefix!r} which the core reserves"
+                )
+        if path in self._paths:
+            raise PluginRegistrationError(
+                f"route path {path!r} registered by {owner} is already registered "
+                f"by route {self._paths[path]!r}"
+            )
+        added = super().add(item)
+        self._paths[path] = item.name
+        return added

@@ -132,18 +132,68 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
         "Timetable imports.",
     ),
     SettingsSection(
+        "web",
+        (
+            Setting(
+                "base_url",
+                str,
+                "http://127.0.0.1:8000",
+                "Public URL of the web layer (scheme, host, port, path prefix); the session "
+                "cookie is marked Secure when it is https.",
+                env="ENTCORE_BASE_URL",
+            ),
+            Setting(
+                "secret_key",
+                str,
+                "",
+                "Key signing the session cookie and CSRF tokens (at least 32 characters); "
+                "required to serve. Every process of one ENT must share it.",
+                env="ENTCORE_SECRET_KEY",
+            ),
+            Setting(
+                "session_lifetime_minutes",
+                int,
+                480,
+                "Minutes a web session lasts after sign-in.",
+                bounds=(1, 525600),
+            ),
+            Setting(
+                "templates_dir",
+                Path,
+                None,
+                "Folder of templates searched before entcore's own (same file names): "
+                "an ENT overrides a page by giving a file of the same name.",
+            ),
+        ),
+        "The web layer (``entcore serve`` and the ASGI application).",
+    ),
+    SettingsSection(
         "auth",
         (
             Setting(
                 "local_profiles",
                 list,
                 ["Guest"],
-                "Profiles that may sign in with an ENT password (Student, Relative, Teacher, "
-                "Personnel, Guest); the others sign in through their federation.",
+                "Profiles that sign in with an ENT password (activation code, then password). "
+                "Others sign in through their federation (EduConnect, agents).",
                 env="ENTCORE_AUTH_LOCAL_PROFILES",
             ),
+            Setting(
+                "code_lifetime_hours",
+                int,
+                72,
+                "Hours an activation or reset code stays valid.",
+                bounds=(1, 8760),
+            ),
+            Setting(
+                "min_password_length",
+                int,
+                12,
+                "Shortest password accepted at activation and reset.",
+                bounds=(8, 1024),
+            ),
         ),
-        "Sign-in.",
+        "Sign-in: local accounts.",
     ),
 )
 

@@ -8,6 +8,7 @@ import click
 
 from entcore import __version__
 from entcore.cli.access import access
+from entcore.cli.auth import serve_command
 from entcore.cli.context import cli_context
 from entcore.cli.core import db as db_group
 from entcore.cli.core import plugins_command, stats_command
@@ -86,6 +87,7 @@ CORE_COMMANDS: tuple[click.Command, ...] = (
     accounts,
     classes,
     access,
+    serve_command,
 )
 for _command in CORE_COMMANDS:
     main.add_command(_command)

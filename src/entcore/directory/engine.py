@@ -50,6 +50,7 @@ from entcore.model.directory import (
     StructureRecord,
     TeachingTarget,
 )
+from entcore.model.jointure import jointure_key
 from entcore.model.reports import DirectoryReport, ReportError
 from entcore.protocols import DirectoryFeed
 from entcore.store.schema import (
@@ -711,7 +712,11 @@ class DirectoryImport:
                 self.report.count(category, "updated", self._structure_label(key[0]))
 
     def _process_people(self, kind: RecordKind, items: list[_Item]) -> None:
-        keys = [self.prefix + item.external_id for item in items if not isinstance(item, Rejection)]
+        keys = [
+            jointure_key(self.prefix, item.external_id)
+            for item in items
+            if not isinstance(item, Rejection)
+        ]
         existing = self._lookup(keys)
         ops: list[_PersonOp] = []
         restores: list[int] = []
@@ -720,7 +725,7 @@ class DirectoryImport:
             if isinstance(item, Rejection):
                 self._reject(CATEGORY_OF_KIND[kind], item.origin, item.reason)
                 continue
-            key = self.prefix + item.external_id
+            key = jointure_key(self.prefix, item.external_id)
             row = existing.get(key)
             if row is not None:
                 category = CATEGORY_OF_PROFILE[Profile(row.profile)]

@@ -28,6 +28,7 @@ from entcore.model.directory import (
     Teaching,
     TeachingTarget,
 )
+from entcore.model.jointure import ACADEMIES, academy_code, jointure_key
 from entcore.model.timetable import (
     Alternation,
     ClassPart,
@@ -72,6 +73,7 @@ from entcore.model.views import (
 )
 
 __all__ = [
+    "ACADEMIES",
     "AccountState",
     "AccountView",
     "Address",
@@ -134,6 +136,8 @@ __all__ = [
     "TimetableStudent",
     "TimetableSubject",
     "TimetableTeacher",
+    "academy_code",
+    "jointure_key",
     "mask_of",
     "weeks_of",
 ]

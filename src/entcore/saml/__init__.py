@@ -6,6 +6,7 @@ verified by ``signxml`` (lxml + cryptography, no libxmlsec binding whose
 libxml2 must match lxml's), assertions decrypted with ``cryptography``.
 """
 
+from entcore.saml.federation import SamlFederation, SignInResult
 from entcore.saml.metadata import IdentityProvider, load_identity_providers
 from entcore.saml.sp import AuthnRedirect, SamlAssertion, SamlServiceProvider, SamlSettings
 from entcore.saml.state import SamlState
@@ -14,8 +15,10 @@ __all__ = [
     "AuthnRedirect",
     "IdentityProvider",
     "SamlAssertion",
+    "SamlFederation",
     "SamlServiceProvider",
     "SamlSettings",
     "SamlState",
+    "SignInResult",
     "load_identity_providers",
 ]

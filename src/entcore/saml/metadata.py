@@ -41,18 +41,25 @@ class IdentityProvider:
     """The file it was read from (for messages)."""
 
 
+def _line(element: etree._Element) -> int | None:
+    line: object = element.sourceline
+    return line if isinstance(line, int) else None
+
+
 def _certificate(text: str, name: str, line: int | None) -> x509.Certificate:
     try:
         der = base64.b64decode("".join(text.split()), validate=True)
         return x509.load_der_x509_certificate(der)
     except (binascii.Error, ValueError):
-        raise InvalidFileError(name, "certificat X.509 illisible dans les métadonnées", line) from None
+        raise InvalidFileError(
+            name, "certificat X.509 illisible dans les métadonnées", line
+        ) from None
 
 
 def _identity_provider(entity: etree._Element, name: str) -> IdentityProvider | None:
     entity_id = entity.get("entityID")
     if not entity_id:
-        raise InvalidFileError(name, "EntityDescriptor sans entityID", entity.sourceline)
+        raise InvalidFileError(name, "EntityDescriptor sans entityID", _line(entity))
     for descriptor in entity.iterfind(q(MD, "IDPSSODescriptor")):
         if SAMLP not in (descriptor.get("protocolSupportEnumeration") or "").split():
             continue
@@ -61,10 +68,10 @@ def _identity_provider(entity: etree._Element, name: str) -> IdentityProvider | 
             if key.get("use", "signing") != "signing":
                 continue
             for cert in key.iter(q(DS, "X509Certificate")):
-                certificates.append(_certificate(cert.text or "", name, cert.sourceline))
+                certificates.append(_certificate(cert.text or "", name, _line(cert)))
         if not certificates:
             raise InvalidFileError(
-                name, f"aucun certificat de signature pour l'IdP {entity_id}", descriptor.sourceline
+                name, f"aucun certificat de signature pour l'IdP {entity_id}", _line(descriptor)
             )
 
         def location(tag: str, descriptor: etree._Element = descriptor) -> str | None:
@@ -103,7 +110,7 @@ def load_identity_providers(path: Path) -> tuple[IdentityProvider, ...]:
     elif root.tag == q(MD, "EntitiesDescriptor"):
         entities = list(root.iter(q(MD, "EntityDescriptor")))
     else:
-        raise InvalidFileError(name, "ce ne sont pas des métadonnées SAML 2", root.sourceline)
+        raise InvalidFileError(name, "ce ne sont pas des métadonnées SAML 2", _line(root))
     found = tuple(idp for e in entities if (idp := _identity_provider(e, name)) is not None)
     if not found:
         raise InvalidFileError(name, "aucun fournisseur d'identité SAML 2 dans ce fichier")

@@ -36,8 +36,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from lxml import etree
-from signxml import XMLVerifier
 from signxml.exceptions import InvalidInput, InvalidSignature
+from signxml.verifier import XMLVerifier
 
 from entcore import safexml
 from entcore.errors import ConfigError, InvalidFileError, SamlRefused
@@ -282,7 +282,9 @@ class SamlServiceProvider:
             raise SamlRefused("issuer is not an identity provider of this provider's metadata")
         return idp
 
-    def _redirect(self, location: str, parameter: str, message: bytes, relay_state: str | None) -> str:
+    def _redirect(
+        self, location: str, parameter: str, message: bytes, relay_state: str | None
+    ) -> str:
         query = [(parameter, base64.b64encode(_deflate(message)).decode())]
         if relay_state is not None:
             query.append(("RelayState", relay_state))
@@ -380,7 +382,9 @@ class SamlServiceProvider:
                 continue
             signed: etree._Element = result.signed_xml
             if signed.tag != element.tag or signed.get("ID") != element.get("ID"):
-                raise SamlRefused(f"the {what} signature covers another element (signature wrapping)")
+                raise SamlRefused(
+                    f"the {what} signature covers another element (signature wrapping)"
+                )
             return signed
         raise SamlRefused(
             f"{what} signature does not verify with the IdP's keys ({'; '.join(errors)[:200]})"
@@ -399,8 +403,10 @@ class SamlServiceProvider:
         ids = [e.get("ID") for e in response.iter() if e.get("ID") is not None]
         if len(ids) != len(set(ids)):
             raise SamlRefused("duplicated ID attributes (signature wrapping)")
-        for node in response.iter(etree.Comment, etree.ProcessingInstruction):
-            raise SamlRefused("comment or processing instruction inside the response (comment injection)")
+        for _node in response.iter(etree.Comment, etree.ProcessingInstruction):
+            raise SamlRefused(
+                "comment or processing instruction inside the response (comment injection)"
+            )
         if response.get("Version") != "2.0":
             raise SamlRefused("response is not SAML 2.0")
         destination = response.get("Destination")
@@ -439,7 +445,9 @@ class SamlServiceProvider:
             raise SamlRefused("neither the response nor the assertion is signed")
         return self._check_assertion(response, assertion, idp, relay_state, now)
 
-    def _decrypt(self, encrypted: etree._Element | None, response: etree._Element) -> etree._Element:
+    def _decrypt(
+        self, encrypted: etree._Element | None, response: etree._Element
+    ) -> etree._Element:
         if self._key is None:
             raise SamlRefused("encrypted assertion but no key_file configured")
         data = None if encrypted is None else encrypted.find(q(XENC, "EncryptedData"))
@@ -477,7 +485,9 @@ class SamlServiceProvider:
         if not name:
             raise SamlRefused("empty NameID")
         bearer_ok = False
-        for confirmation in subject.iterfind(q(SAML, "SubjectConfirmation")) if subject is not None else ():
+        for confirmation in (
+            subject.iterfind(q(SAML, "SubjectConfirmation")) if subject is not None else ()
+        ):
             if confirmation.get("Method") != BEARER:
                 continue
             data = confirmation.find(q(SAML, "SubjectConfirmationData"))
@@ -486,10 +496,14 @@ class SamlServiceProvider:
             if data.get("Recipient") != self.settings.acs_url:
                 raise SamlRefused("SubjectConfirmationData Recipient is not our ACS URL")
             if data.get("InResponseTo") != in_response_to:
-                raise SamlRefused("SubjectConfirmationData InResponseTo differs from the response's")
+                raise SamlRefused(
+                    "SubjectConfirmationData InResponseTo differs from the response's"
+                )
             until = _parse_instant(data.get("NotOnOrAfter"), "SubjectConfirmationData NotOnOrAfter")
             if until is None or now >= until + skew:
-                raise SamlRefused("bearer confirmation expired (SubjectConfirmationData NotOnOrAfter)")
+                raise SamlRefused(
+                    "bearer confirmation expired (SubjectConfirmationData NotOnOrAfter)"
+                )
             start = _parse_instant(data.get("NotBefore"), "SubjectConfirmationData NotBefore")
             if start is not None and now < start - skew:
                 raise SamlRefused("bearer confirmation not yet valid")
@@ -520,7 +534,10 @@ class SamlServiceProvider:
         session_index = None if authn is None else authn.get("SessionIndex")
         attributes: dict[str, list[str]] = {}
         for attribute in assertion.iter(q(SAML, "Attribute")):
-            values = [_only_text(v, "AttributeValue") for v in attribute.iterfind(q(SAML, "AttributeValue"))]
+            values = [
+                _only_text(v, "AttributeValue")
+                for v in attribute.iterfind(q(SAML, "AttributeValue"))
+            ]
             for key in {attribute.get("Name"), attribute.get("FriendlyName")} - {None, ""}:
                 attributes.setdefault(str(key), []).extend(values)
         expires = max(
@@ -579,7 +596,9 @@ class SamlServiceProvider:
         etree.SubElement(request, q(SAML, "NameID"), Format=TRANSIENT).text = name_id
         if session_index:
             etree.SubElement(request, q(SAMLP, "SessionIndex")).text = session_index
-        url = self._redirect(target.slo_redirect, "SAMLRequest", etree.tostring(request), relay_state)
+        url = self._redirect(
+            target.slo_redirect, "SAMLRequest", etree.tostring(request), relay_state
+        )
         return AuthnRedirect(url, request_id, target.entity_id)
 
     def consume_logout_message(

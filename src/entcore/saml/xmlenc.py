@@ -58,13 +58,13 @@ def _session_key(encrypted_key: etree._Element, key: RSAPrivateKey) -> bytes:
                 "" if digest_element is None else str(digest_element.get("Algorithm")),
                 hashes.SHA1,
             )
-            return key.decrypt(
-                wrapped, padding.OAEP(padding.MGF1(hashes.SHA1()), digest(), None)
-            )
+            return key.decrypt(wrapped, padding.OAEP(padding.MGF1(hashes.SHA1()), digest(), None))
         if algorithm == f"{XENC}rsa-1_5":
             return key.decrypt(wrapped, padding.PKCS1v15())
     except ValueError:
-        raise SamlRefused("encrypted assertion: the session key does not decrypt with our key") from None
+        raise SamlRefused(
+            "encrypted assertion: the session key does not decrypt with our key"
+        ) from None
     raise SamlRefused("encrypted assertion: unsupported key transport algorithm")
 
 

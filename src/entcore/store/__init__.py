@@ -1,7 +1,9 @@
 """The store: typed schema, migrations and the database handle."""
 
-from entcore.store import saml_schema  # noqa: F401 - registers the SAML tables on Base
-from entcore.store import timetable_schema  # noqa: F401 - registers the timetable tables on Base
+from entcore.store import (
+    saml_schema,  # noqa: F401 - registers the SAML tables on Base
+    timetable_schema,  # noqa: F401 - registers the timetable tables on Base
+)
 from entcore.store.database import Store
 from entcore.store.schema import Base, utcnow
 

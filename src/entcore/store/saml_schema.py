@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from entcore.store.schema import Base
+from entcore.store.schema import Account, Base
+
+#: Agents federations match on the academic e-mail, compared without case.
+ACCOUNTS_EMAIL_INDEX = Index("ix_accounts_email_lower", func.lower(Account.email))
 
 
 class SamlRequest(Base):

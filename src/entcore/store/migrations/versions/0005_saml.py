@@ -36,9 +36,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('assertion_id', 'idp_entity_id', name=op.f('pk_saml_assertions'))
     )
     op.create_index('ix_saml_assertions_expires_at', 'saml_assertions', ['expires_at'], unique=False)
+    op.create_index('ix_accounts_email_lower', 'accounts', [sa.text('lower(email)')], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_accounts_email_lower', table_name='accounts')
     op.drop_index('ix_saml_assertions_expires_at', table_name='saml_assertions')
     op.drop_table('saml_assertions')
     op.drop_index('ix_saml_requests_expires_at', table_name='saml_requests')

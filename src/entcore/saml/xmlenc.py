@@ -2,7 +2,7 @@
 
 Key transport RSA-OAEP (``rsa-oaep-mgf1p``, XML-Enc 1.1 ``rsa-oaep``) and
 RSA PKCS#1 v1.5 (what many IdPs still send; a failure is reported as one
-generic refusal, never as a padding oracle); content AES-CBC or AES-GCM.
+generic refusal, never as a padding oracle); content AES-CBC, AES-GCM or (legacy, still pysaml2's default) triple-DES-CBC.
 Any failure is a :class:`~entcore.errors.SamlRefused`.
 """
 
@@ -12,6 +12,7 @@ import base64
 import binascii
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -87,6 +88,16 @@ def decrypt(encrypted_data: etree._Element, key: RSAPrivateKey) -> bytes:
         plain = decryptor.update(data[16:]) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= 16:
+            raise SamlRefused("encrypted assertion: bad padding")
+        return plain[:-pad]
+    if algorithm == f"{XENC}tripledes-cbc" and len(session) == 24:
+        # Legacy, but still pysaml2's and some IdPs' default; integrity rests on the signature.
+        if len(data) < 16 or len(data) % 8:
+            raise SamlRefused("encrypted assertion: ciphertext of a wrong length")
+        decryptor = Cipher(TripleDES(session), modes.CBC(data[:8])).decryptor()
+        plain = decryptor.update(data[8:]) + decryptor.finalize()
+        pad = plain[-1]
+        if not 1 <= pad <= 8:
             raise SamlRefused("encrypted assertion: bad padding")
         return plain[:-pad]
     if algorithm in _GCM and len(session) == _GCM[algorithm]:

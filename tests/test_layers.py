@@ -73,7 +73,7 @@ def test_the_contracts_name_the_layers() -> None:
     assert contracts["layers"]["layers"] == [
         "cli | (web)",
         "app : stats",
-        "directory | timetable | read",
+        "directory | timetable | read | saml",
         "store",
         "model",
     ]

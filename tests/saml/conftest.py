@@ -86,7 +86,9 @@ allow_idp_initiated = true
         """Import the demo AAF feed (Grenoble), then the Lyon records under ``LYON-``."""
         app = self.app()
         app.directory.import_feed([aaf_feed()])
-        lyon = self.app(self.config.replace('academy_prefix = "GRENOBLE-"', 'academy_prefix = "LYON-"'))
+        lyon = self.app(
+            self.config.replace('academy_prefix = "GRENOBLE-"', 'academy_prefix = "LYON-"')
+        )
         lyon.directory.run_feed(RecordFeed(LYON), source="records")
         return app
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +22,7 @@ from entcore import Entcore, SignInRefused
 from entcore.errors import SamlRefused
 from entcore.store.saml_schema import SamlAssertionSeen, SamlRequest
 from tests.saml.conftest import AGENTS_ACS, AGENTS_SP, EDU_ACS, EDU_SP, OTHER_SP, Ent
-from tests.saml.idp import TestIdP, b64
+from tests.saml.idp import NameID, TestIdP, b64
 
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -37,7 +39,9 @@ RELATIVE = {
 
 def seen(app: Entcore) -> int:
     with app.store.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(SamlAssertionSeen)).scalar_one())
+        return int(
+            connection.execute(select(func.count()).select_from(SamlAssertionSeen)).scalar_one()
+        )
 
 
 def outstanding(app: Entcore) -> int:
@@ -54,7 +58,9 @@ def solicited(app: Entcore, idp: TestIdP, provider: str = "educonnect") -> str:
     return request_id
 
 
-def edu_response(app: Entcore, ent: Ent, identity: dict[str, list[str]] = STUDENT, **options: object) -> str:
+def edu_response(
+    app: Entcore, ent: Ent, identity: dict[str, list[str]] = STUDENT, **options: object
+) -> str:
     idp = options.pop("idp", ent.educonnect)
     assert isinstance(idp, TestIdP)
     request_id = options.pop("in_response_to", None) or solicited(app, ent.educonnect)
@@ -145,7 +151,9 @@ def test_unknown_student_gets_the_reference_message(app: Entcore, ent: Ent) -> N
 
 
 def test_idp_initiated_refused_unless_configured(app: Entcore, ent: Ent) -> None:
-    xml = ent.educonnect.response_xml(STUDENT, in_response_to=None, destination=EDU_ACS, audience=EDU_SP)
+    xml = ent.educonnect.response_xml(
+        STUDENT, in_response_to=None, destination=EDU_ACS, audience=EDU_SP
+    )
     with pytest.raises(SamlRefused, match="allow_idp_initiated"):
         app.saml("educonnect").sign_in(b64(xml), None)
     assert seen(app) == 0
@@ -225,23 +233,60 @@ def comment_in_name_id(xml: str) -> str:
 
 
 NEGATIVE = {
-    "unsigned": (dict(sign_assertion=False), None, timedelta(0), "neither the response nor the assertion is signed"),
-    "signed by another key": (dict(rogue=True), None, timedelta(0), "does not verify with the IdP's keys"),
-    "wrong audience": (dict(audience=OTHER_SP), None, timedelta(0), "Audience is not our entity ID"),
+    "unsigned": (
+        {"sign_assertion": False},
+        None,
+        timedelta(0),
+        "neither the response nor the assertion is signed",
+    ),
+    "signed by another key": (
+        {"rogue": True},
+        None,
+        timedelta(0),
+        "does not verify with the IdP's keys",
+    ),
+    "wrong audience": (
+        {"audience": OTHER_SP},
+        None,
+        timedelta(0),
+        "Audience is not our entity ID",
+    ),
     "expired": ({}, None, timedelta(hours=1), "expired"),
     "not yet valid": ({}, None, timedelta(minutes=-30), "not yet valid"),
-    "unknown InResponseTo": (dict(in_response_to="ENT_never_sent"), None, timedelta(0), "InResponseTo names no outstanding request"),
-    "wrong Destination": (dict(destination="https://evil.test/acs"), None, timedelta(0), "Destination is not our ACS URL"),
+    "unknown InResponseTo": (
+        {"in_response_to": "ENT_never_sent"},
+        None,
+        timedelta(0),
+        "InResponseTo names no outstanding request",
+    ),
+    "wrong Destination": (
+        {"destination": "https://evil.test/acs"},
+        None,
+        timedelta(0),
+        "Destination is not our ACS URL",
+    ),
     "two assertions": ({}, two_assertions, timedelta(0), "exactly one assertion"),
-    "wrapping: original hidden in Object": ({}, wrap_in_object, timedelta(0), "exactly one assertion|nested elsewhere"),
+    "wrapping: original hidden in Object": (
+        {},
+        wrap_in_object,
+        timedelta(0),
+        "exactly one assertion|nested elsewhere",
+    ),
     "wrapping: duplicated ID": ({}, same_id_evil_first, timedelta(0), "duplicated ID"),
-    "wrapping: signed response moved": (dict(sign_response=True, sign_assertion=False), wrapped_response, timedelta(0), "covers another element|nested elsewhere|exactly one"),
+    "wrapping: signed response moved": (
+        {"sign_response": True, "sign_assertion": False},
+        wrapped_response,
+        timedelta(0),
+        "covers another element|nested elsewhere|exactly one",
+    ),
     "comment in NameID": ({}, comment_in_name_id, timedelta(0), "comment"),
 }
 
 
 @pytest.mark.parametrize("case", list(NEGATIVE), ids=list(NEGATIVE))
-def test_negative_matrix(app: Entcore, ent: Ent, case: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_negative_matrix(
+    app: Entcore, ent: Ent, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
     options, tamper, shift, reason = NEGATIVE[case]
     options = dict(options)
     if options.pop("rogue", False):
@@ -250,10 +295,11 @@ def test_negative_matrix(app: Entcore, ent: Ent, case: str, caplog: pytest.LogCa
     if tamper is not None:
         xml = tamper(xml)
     before = outstanding(app)
-    with caplog.at_level(logging.WARNING, logger="entcore.saml"), pytest.raises(SamlRefused) as refused:
+    with (
+        caplog.at_level(logging.WARNING, logger="entcore.saml"),
+        pytest.raises(SamlRefused) as refused,
+    ):
         app.saml("educonnect").sign_in(b64(xml), "relay-1", now=datetime.now(UTC) + shift)
-    import re
-
     assert re.search(reason, refused.value.reason), refused.value.reason
     assert refused.value.message.startswith("La réponse du service d'authentification")
     assert any(
@@ -264,13 +310,18 @@ def test_negative_matrix(app: Entcore, ent: Ent, case: str, caplog: pytest.LogCa
     assert outstanding(app) == before
 
 
-def test_replay_refused_also_by_a_second_application(app: Entcore, ent: Ent, caplog: pytest.LogCaptureFixture) -> None:
+def test_replay_refused_also_by_a_second_application(
+    app: Entcore, ent: Ent, caplog: pytest.LogCaptureFixture
+) -> None:
     posted = b64(edu_response(app, ent))
     app.saml("educonnect").sign_in(posted, None)
     with pytest.raises(SamlRefused, match="replayed"):
         app.saml("educonnect").sign_in(posted, None)
     other = ent.app()  # another process on the same database
-    with caplog.at_level(logging.WARNING, logger="entcore.saml"), pytest.raises(SamlRefused, match="replayed"):
+    with (
+        caplog.at_level(logging.WARNING, logger="entcore.saml"),
+        pytest.raises(SamlRefused, match="replayed"),
+    ):
         other.saml("educonnect").sign_in(posted, None)
     assert "replayed" in caplog.text
     assert seen(other) == 1
@@ -278,8 +329,12 @@ def test_replay_refused_also_by_a_second_application(app: Entcore, ent: Ent, cap
 
 def test_request_answered_once_across_applications(app: Entcore, ent: Ent) -> None:
     request_id = solicited(app, ent.educonnect)
-    first = ent.educonnect.response_xml(STUDENT, in_response_to=request_id, destination=EDU_ACS, audience=EDU_SP)
-    second = ent.educonnect.response_xml(STUDENT, in_response_to=request_id, destination=EDU_ACS, audience=EDU_SP)
+    first = ent.educonnect.response_xml(
+        STUDENT, in_response_to=request_id, destination=EDU_ACS, audience=EDU_SP
+    )
+    second = ent.educonnect.response_xml(
+        STUDENT, in_response_to=request_id, destination=EDU_ACS, audience=EDU_SP
+    )
     ent.app().saml("educonnect").sign_in(b64(first), None)
     with pytest.raises(SamlRefused, match="InResponseTo"):
         app.saml("educonnect").sign_in(b64(second), None)
@@ -287,14 +342,14 @@ def test_request_answered_once_across_applications(app: Entcore, ent: Ent) -> No
 
 def test_sha1_signatures_are_refused(app: Entcore, ent: Ent) -> None:
     request_id = solicited(app, ent.educonnect)
-    with __import__("warnings").catch_warnings():
-        __import__("warnings").simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         response = ent.educonnect.server.create_authn_response(
             STUDENT,
             in_response_to=request_id,
             destination=EDU_ACS,
             sp_entity_id=EDU_SP,
-            name_id=__import__("saml2.saml", fromlist=["NameID"]).NameID(text="x"),
+            name_id=NameID(text="x"),
             sign_assertion=True,
         )
     with pytest.raises(SamlRefused, match="does not verify"):

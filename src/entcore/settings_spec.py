@@ -86,6 +86,14 @@ def saml_provider_section(name: str, doc: str, *, several_idps: bool = False) ->
                 + "/acs``.",
             ),
             Setting(
+                "slo_url",
+                str,
+                "",
+                "Our single logout service URL; default ``<[web] base_url>/auth/saml/"
+                + name
+                + "/slo``.",
+            ),
+            Setting(
                 "clock_skew_seconds",
                 int,
                 180,

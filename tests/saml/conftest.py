@@ -67,6 +67,7 @@ entity_id = "{EDU_SP}"
 key_file = "{self.sp_key}"
 cert_file = "{self.sp_cert}"
 acs_url = "{EDU_ACS}"
+slo_url = "https://ent.test/auth/saml/educonnect/slo"
 clock_skew_seconds = 60
 academy_prefixes = ["08=GRENOBLE-", "10=LYON-"]
 

@@ -43,7 +43,7 @@ def test_metadata_that_is_not_saml_is_refused_with_file_and_line(tmp_path: Path)
         load_identity_providers(path)
     assert "métadonnées SAML 2" in str(raised.value)
     path.write_text('<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>')
-    with pytest.raises(InvalidFileError, match="idp.xml"):
+    with pytest.raises(InvalidFileError, match=r"idp\.xml"):
         load_identity_providers(path)
 
 
@@ -130,7 +130,10 @@ def test_single_logout_round_trip_with_pysaml2(app: Entcore, ent: Ent) -> None:
 def test_hostile_posts_are_refused_in_one_line(
     app: Entcore, posted: str, reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="entcore.saml"), pytest.raises(SamlRefused) as refused:
+    with (
+        caplog.at_level(logging.WARNING, logger="entcore.saml"),
+        pytest.raises(SamlRefused) as refused,
+    ):
         app.saml("educonnect").sign_in(posted, None)
     assert reason in refused.value.reason
     assert "\n" not in refused.value.reason

@@ -165,7 +165,7 @@ class FederatedIdentity:
     """Who an identity provider says the user is, reduced to what matching needs."""
 
     provider: str
-    """The :attr:`SSOProvider.name` that identified the user."""
+    """The ``name`` of the :class:`SSOProvider` that identified the user."""
     issuer: str
     """The identity provider that vouched (EduConnect's entity ID, an académie's agents IdP)."""
     subject: str

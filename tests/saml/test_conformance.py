@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -16,7 +16,7 @@ from entcore.testing import ConformanceError, SSOProviderConformance
 
 
 @pytest.fixture(scope="module")
-def demo_read(tmp_path_factory: pytest.TempPathFactory) -> ReadService:
+def demo_read(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadService]:
     """The demo AAF feed imported once, read through ``app.read`` (no academy prefix)."""
     from entcore.settings import load_settings
 
@@ -26,7 +26,8 @@ def demo_read(tmp_path_factory: pytest.TempPathFactory) -> ReadService:
     )
     app = Entcore(settings, load_entrypoints=False)
     app.directory.import_feed([aaf_feed()])
-    return app.read
+    yield app.read
+    app.close()
 
 
 @pytest.fixture

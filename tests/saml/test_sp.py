@@ -17,11 +17,12 @@ from entcore import ConfigError, Entcore, InvalidFileError
 from entcore.errors import SamlRefused
 from entcore.saml import SamlSettings, load_identity_providers
 from tests.saml.conftest import EDU_ACS, EDU_SP, Ent
-from tests.saml.idp import RSA_SHA256
+from tests.saml.idp import RSA_SHA256, NameID
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.saml import NAMEID_FORMAT_TRANSIENT
     from saml2.sigver import verify_redirect_signature
 
 EDUCONNECT = ("educonnect.production.metadata.xml", "educonnect.pr4.metadata.xml")
@@ -143,3 +144,45 @@ def test_hostile_posts_are_refused_in_one_line(
 def test_xmlsec1_is_there() -> None:
     """The pysaml2 peer needs it; on CI a missing peer fails, it does not skip."""
     assert shutil.which("xmlsec1"), "apt-get install -y xmlsec1"
+
+
+def test_idp_initiated_logout_is_checked_and_answered(app: Entcore, ent: Ent) -> None:
+    sp = app.saml("educonnect").service_provider
+    server = ent.educonnect.server
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        request_id, request = server.create_logout_request(
+            "https://ent.test/auth/saml/educonnect/slo",
+            ent.educonnect.entity_id,
+            name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text="transient-4f1c"),
+            session_indexes=["session-1"],
+        )
+        signed = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(request),
+            "https://ent.test/auth/saml/educonnect/slo",
+            None,
+            sign=True,
+            sigalg=RSA_SHA256,
+        )
+        unsigned = server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(request),
+            "https://ent.test/auth/saml/educonnect/slo",
+            None,
+            sign=False,
+        )
+    raw = urlparse(dict(signed["headers"])["Location"]).query
+    kind, message = sp.consume_logout_message(parse_qsl(raw), raw)
+    assert kind == "LogoutRequest" and message.get("ID") == request_id
+    answer = sp.logout_response(message)
+    query = {k: v[0] for k, v in parse_qs(urlparse(answer).query).items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        response = server.parse_logout_request_response(
+            query["SAMLResponse"], BINDING_HTTP_REDIRECT
+        )
+    assert response.response.in_response_to == request_id
+    raw = urlparse(dict(unsigned["headers"])["Location"]).query
+    with pytest.raises(SamlRefused, match="unsigned LogoutRequest"):
+        sp.consume_logout_message(parse_qsl(raw), raw)

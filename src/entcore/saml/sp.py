@@ -601,6 +601,37 @@ class SamlServiceProvider:
         )
         return AuthnRedirect(url, request_id, target.entity_id)
 
+    def logout_response(
+        self,
+        request: etree._Element,
+        *,
+        relay_state: str | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """The redirect URL answering an IdP's LogoutRequest (checked by :meth:`consume_logout_message`)
+        with a signed LogoutResponse, status Success, once the web layer has ended the session."""
+        issuer = request.find(q(SAML, "Issuer"))
+        target = self._idp(None if issuer is None else _only_text(issuer, "Issuer"))
+        if target.slo_redirect is None:
+            raise ConfigError(
+                f"[{self.settings.provider}] {target.source} : pas de SingleLogoutService HTTP-Redirect"
+            )
+        response = etree.Element(
+            q(SAMLP, "LogoutResponse"),
+            nsmap={"samlp": SAMLP, "saml": SAML},
+            ID=_new_id(),
+            Version="2.0",
+            IssueInstant=_instant(_now(now)),
+            Destination=target.slo_redirect,
+            InResponseTo=str(request.get("ID", "")),
+        )
+        etree.SubElement(response, q(SAML, "Issuer")).text = self.settings.entity_id
+        status = etree.SubElement(response, q(SAMLP, "Status"))
+        etree.SubElement(status, q(SAMLP, "StatusCode"), Value=SUCCESS)
+        return self._redirect(
+            target.slo_redirect, "SAMLResponse", etree.tostring(response), relay_state
+        )
+
     def consume_logout_message(
         self, query: Sequence[tuple[str, str]], raw_query: str
     ) -> tuple[str, etree._Element]:

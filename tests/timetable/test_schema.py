@@ -35,11 +35,11 @@ def test_migration_downgrades_and_upgrades(entcore_db_url: str) -> None:
     """0002 can be undone to 0001 (the directory store alone) and applied again."""
     store = Store(entcore_db_url)
     store.upgrade()
-    assert store.head() == "0002"
+    assert "0002" in store.revisions()
     with store.engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "0001")
     with store.connect() as connection:
         assert not TABLES & set(inspect(connection).get_table_names())
     store.upgrade()
-    assert store.revision() == "0002"
+    assert store.revision() == store.head()
     store.dispose()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import entcore
 from entcore import hookspecs
 from entcore.model import Profile
 from tests.plugins import commands, jsonsource, recorder, registrations
@@ -94,10 +95,14 @@ def test_hook_entcore_register_sso_providers(entcore_app_factory) -> None:
     """A registered identity provider turns attributes into a federated identity."""
     app = entcore_app_factory([registrations])
     provider = app.plugins.sso_providers().get("test-agents")
-    identity = provider.identify({"uid": ["jdupont"], "ctENTPersonJointure": ["2397000"]})
-    assert identity is not None and identity.external_id == "2397000"
-    assert identity.profile is Profile.TEACHER
-    assert provider.identify({}) is None
+    context = entcore.SSOContext(academy_prefix="GRE-")
+    identity = provider.identify(
+        entcore.Asserted("idp", "jdupont", {"ctENTPersonJointure": ["2397000"]}), context
+    )
+    assert identity.external_ids == ("GRE-2397000",)
+    assert identity.profiles == {Profile.TEACHER}
+    with pytest.raises(entcore.SignInRefused):
+        provider.identify(entcore.Asserted("idp", "jdupont", {}), context)
 
 
 def test_hook_entcore_register_connectors(entcore_app_factory) -> None:

@@ -74,7 +74,7 @@ def test_the_contracts_name_the_layers() -> None:
         "cli",
         "web",
         "app : stats",
-        "directory | timetable | read | access | auth",
+        "directory | timetable | read | access | auth | saml",
         "store",
         "model",
     ]

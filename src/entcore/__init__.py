@@ -25,12 +25,15 @@ from entcore.errors import (
     PluginLoadError,
     PluginRegistrationError,
     PluginUnavailableError,
+    SignInRefused,
     StoreError,
     UnknownFormatError,
 )
 from entcore.hookspecs import hookimpl
 from entcore.model.reports import DirectoryReport, StructureInfo
 from entcore.protocols import (
+    AccountLookup,
+    Asserted,
     Connector,
     DirectoryFeed,
     DirectorySource,
@@ -38,6 +41,7 @@ from entcore.protocols import (
     FormatContext,
     MultiFileTimetableFormat,
     SourceContext,
+    SSOContext,
     SSOProvider,
     TimetableFormat,
 )
@@ -63,6 +67,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccountLookup",
+    "Asserted",
     "CommandRegistry",
     "ConfigError",
     "Connector",
@@ -90,12 +96,14 @@ __all__ = [
     "Plugins",
     "ReadService",
     "Registry",
+    "SSOContext",
     "SSOProvider",
     "SSOProviderRegistry",
     "Setting",
     "Settings",
     "SettingsRegistry",
     "SettingsSection",
+    "SignInRefused",
     "SourceContext",
     "StoreError",
     "StructureInfo",

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from entcore.errors import ConfigError, NotFound
 from entcore.manager import Plugins, create_plugin_manager
 from entcore.settings import Settings, load_settings
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from entcore.access import AccessService
     from entcore.directory.service import DirectoryService
     from entcore.read import ReadService
+    from entcore.saml import SamlFederation
     from entcore.settings_spec import SettingsSection
     from entcore.store import Store
     from entcore.timetable.service import TimetableService
@@ -66,6 +68,7 @@ class Entcore:
         self._strict = strict
         self._extra_plugins = tuple(plugins)
         self._builtins = builtins
+        self._saml: dict[tuple[str, str], SamlFederation] = {}
 
     @cached_property
     def plugins(self) -> Plugins:
@@ -147,6 +150,40 @@ class Entcore:
         except InvalidBlock as error:
             raise ConfigError(f"[auth] local_profiles : {error}") from None
         return AccessService(self.store, local_profiles=local)
+
+    def saml(self, provider: str, *, base_url: str = "") -> SamlFederation:
+        """The SAML federation of the SSO provider named ``provider`` (``educonnect``, ``agents``...).
+
+        Built from the provider's settings section (see
+        :meth:`entcore.saml.SamlSettings.from_section`) on first use and kept;
+        ``base_url`` is the ENT's public URL, used when ``acs_url`` is not set.
+        Raises :class:`~entcore.NotFound` for an unknown provider and
+        :class:`~entcore.ConfigError` for one that is not of kind ``saml`` or
+        is not configured.
+        """
+        from entcore.protocols import SSOContext
+        from entcore.saml import SamlFederation, SamlServiceProvider, SamlSettings, SamlState
+
+        key = (provider, base_url)
+        if key not in self._saml:
+            registry = self.plugins.sso_providers()
+            if provider not in registry.names():
+                raise NotFound(f"fournisseur d'identité inconnu : {provider}")
+            sso = registry.get(provider)
+            if sso.kind != "saml":
+                raise ConfigError(
+                    f"le fournisseur d'identité {provider} n'est pas un fournisseur SAML"
+                )
+            section = self.plugin_settings(registry.owner(provider).plugin)
+            settings = SamlSettings.from_section(provider, section, base_url=base_url)
+            context = SSOContext(
+                settings=section,
+                academy_prefix=str(self.settings.core("directory")["academy_prefix"]),
+            )
+            self._saml[key] = SamlFederation(
+                sso, SamlServiceProvider(settings, SamlState(self.store)), context, self.read
+            )
+        return self._saml[key]
 
     def stats(self) -> dict[str, int]:
         """Integer counts of what the store holds (active entities; disappeared apart)."""

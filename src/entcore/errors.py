@@ -138,3 +138,33 @@ class ImportRefused(EntcoreError):
 
 class NotFound(EntcoreError):
     """A structure, import or other object named by the caller does not exist."""
+
+
+class SignInRefused(EntcoreError):
+    """A sign-in that cannot go on: no account matches, a response is refused...
+
+    :attr:`message` is the French sentence to show the user; :attr:`reason` is
+    the one-line English reason for the log (never people's data).
+    ``str(error)`` is the reason.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message
+
+
+class SamlRefused(SignInRefused):
+    """A SAML message failed a check (signature, audience, validity, replay...).
+
+    The user sees one generic French sentence, so as not to help an attacker;
+    :attr:`reason` says which check failed.
+    """
+
+    MESSAGE = (
+        "La réponse du service d'authentification n'a pas pu être vérifiée. "
+        "Veuillez vous reconnecter."
+    )
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, self.MESSAGE)

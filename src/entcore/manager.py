@@ -72,6 +72,8 @@ ENTRY_POINT_GROUP = "entcore"
 #: Built-in plugins: (name, module).  Registered like external ones.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("aaf", "entcore.plugins.aaf"),
+    ("educonnect", "entcore.plugins.educonnect"),
+    ("agents", "entcore.plugins.agents"),
     ("timetable-cli", "entcore.cli.timetable"),
 )
 

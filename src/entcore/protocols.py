@@ -15,6 +15,7 @@ from attrs import Factory, field, frozen
 
 from entcore.model.directory import DirectoryItem, FeedFile, ImportMode, Profile
 from entcore.model.timetable import Timetable
+from entcore.model.views import AccountView
 
 
 @frozen
@@ -142,29 +143,111 @@ class MultiFileTimetableFormat(TimetableFormat, Protocol):
 
 
 @frozen
+class Asserted:
+    """What an identity provider asserted, once the protocol layer has checked it.
+
+    For SAML: the assertion's issuer, its ``NameID`` and ``SessionIndex``, and its
+    attributes, each reachable by its ``Name`` *and* by its ``FriendlyName``
+    (EduConnect sends OID names with friendly names).
+    """
+
+    issuer: str
+    """The identity provider's entity ID (or issuer URL)."""
+    subject: str
+    """The provider's identifier of the user (SAML ``NameID``)."""
+    attributes: Mapping[str, Sequence[str]] = field(factory=dict)
+    session_index: str | None = None
+    """Needed to end the session at the identity provider (single logout)."""
+
+
+@frozen
 class FederatedIdentity:
-    """What an identity provider asserts about a user, reduced to what matching needs."""
+    """Who an identity provider says the user is, reduced to what matching needs."""
 
     provider: str
+    """The ``name`` of the :class:`SSOProvider` that identified the user."""
+    issuer: str
+    """The identity provider that vouched (EduConnect's entity ID, an académie's agents IdP)."""
     subject: str
-    """The provider's stable identifier of the user."""
-    profile: Profile | None = None
-    external_id: str | None = None
-    """The directory key (AAF jointure) the provider vouches for, when it gives one."""
+    """The provider's identifier of the user (SAML ``NameID``)."""
+    profiles: frozenset[Profile] = frozenset()
+    """The profiles the provider says the user has (empty when it does not say)."""
+    external_ids: tuple[str, ...] = ()
+    """Directory jointures (académie prefix included, as the AAF import stores them) the
+    provider vouches for: one per child's record for a relative of several schools."""
+    email: str | None = None
+    """The academic e-mail the provider vouches for (agents)."""
+    uais: tuple[str, ...] = ()
+    """The UAIs of the structures the provider says the user works in (agents' ``FrEduRne``)."""
+    session_index: str | None = None
     attributes: Mapping[str, Sequence[str]] = field(factory=dict)
+    """Every attribute asserted, by name and friendly name."""
+
+
+@frozen
+class SSOContext:
+    """What the core hands an SSO provider when it identifies and matches a user."""
+
+    settings: Mapping[str, object] = field(factory=dict)
+    """The validated settings section of the plugin that registered the provider."""
+    academy_prefix: str = ""
+    """The directory's ``academy_prefix`` setting: what the AAF import prepends to its keys."""
+
+
+@runtime_checkable
+class AccountLookup(Protocol):
+    """The reads matching needs; the core passes its read API (:class:`entcore.read.ReadService`)."""
+
+    def account_by_external_id(
+        self, external_id: str, *, include_disappeared: bool = False
+    ) -> AccountView | None:
+        """The active account with this jointure (académie prefix included), or ``None``."""
+        ...
+
+    def accounts_by_email(
+        self, email: str, *, include_disappeared: bool = False
+    ) -> tuple[AccountView, ...]:
+        """The active accounts with this e-mail (compared without case)."""
+        ...
 
 
 @runtime_checkable
 class SSOProvider(Protocol):
-    """An identity provider users sign in with (EduConnect, agents...)."""
+    """An identity provider users sign in with (EduConnect, an académie's agents IdP, an OIDC IdP...).
+
+    The core (or the web layer) runs the protocol named by :attr:`kind` with the
+    provider's settings section (for ``saml``: the keys ``idp_metadata``,
+    ``entity_id``, ``key_file``, ``cert_file``, ``acs_url``,
+    ``clock_skew_seconds``, ``allow_idp_initiated``, see
+    :class:`entcore.saml.SamlSettings`), checks every message, then hands what
+    was asserted to :meth:`identify` and the identity to :meth:`match`.
+    """
 
     name: str
+    """Short identifier, e.g. ``educonnect``; the web layer's path segment (``/auth/saml/<name>/``)."""
     label: str
+    """Human name shown on the provider choice page, in French (e.g. ``ÉduConnect``)."""
+    kind: str
+    """The protocol the core runs for it: ``saml`` (the only one the core implements yet)."""
     profiles: frozenset[Profile]
-    """The profiles that sign in through this provider."""
+    """The profiles that sign in through this provider (they may not use a password)."""
 
-    def identify(self, attributes: Mapping[str, Sequence[str]]) -> FederatedIdentity | None:
-        """The identity asserted by a set of attributes, or ``None`` when they are not this provider's."""
+    def identify(self, asserted: Asserted, context: SSOContext) -> FederatedIdentity:
+        """The identity ``asserted`` vouches for.
+
+        Raise :class:`~entcore.errors.SignInRefused` when the attributes do not
+        identify anyone (no ``{AAF}`` jointure, no e-mail...).
+        """
+        ...
+
+    def match(
+        self, identity: FederatedIdentity, accounts: AccountLookup, context: SSOContext
+    ) -> tuple[AccountView, ...]:
+        """The accounts ``identity`` may sign in as: one, or several for the account chooser.
+
+        Raise :class:`~entcore.errors.SignInRefused` (with the French message
+        to show) when no account matches.
+        """
         ...
 
 

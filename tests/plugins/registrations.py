@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import entcore
-from entcore.model import Profile, Timetable
+from entcore.model import AccountView, Profile, Timetable
 
 
 class SchoolListConnector:
@@ -24,16 +24,35 @@ class TeachersFederation:
 
     name = "test-agents"
     label = "Fédération des agents (test)"
+    kind = "saml"
     profiles = frozenset({Profile.TEACHER, Profile.PERSONNEL})
 
-    def identify(self, attributes: Mapping[str, Sequence[str]]) -> entcore.FederatedIdentity | None:
-        subjects = attributes.get("uid")
-        if not subjects:
-            return None
-        keys = attributes.get("ctENTPersonJointure") or [None]
+    def identify(
+        self, asserted: entcore.Asserted, context: entcore.SSOContext
+    ) -> entcore.FederatedIdentity:
+        keys = asserted.attributes.get("ctENTPersonJointure")
+        if not keys:
+            raise entcore.SignInRefused("no ctENTPersonJointure", "Compte inconnu.")
         return entcore.FederatedIdentity(
-            self.name, subjects[0], Profile.TEACHER, keys[0], attributes
+            self.name,
+            asserted.issuer,
+            asserted.subject,
+            frozenset({Profile.TEACHER}),
+            tuple(context.academy_prefix + key for key in keys),
+            attributes=asserted.attributes,
         )
+
+    def match(
+        self,
+        identity: entcore.FederatedIdentity,
+        accounts: entcore.AccountLookup,
+        context: entcore.SSOContext,
+    ) -> tuple[AccountView, ...]:
+        found = [accounts.account_by_external_id(key) for key in identity.external_ids]
+        matched = tuple(a for a in found if a is not None and a.profile in self.profiles)
+        if not matched:
+            raise entcore.SignInRefused("no account", "Compte inconnu.")
+        return matched
 
 
 class NothingFormat:

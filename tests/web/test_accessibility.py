@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 import entcore
+from entcore import AccountLookup, Asserted, FederatedIdentity, SignInRefused, SSOContext
 from entcore.app import Entcore
-from entcore.model import Profile
+from entcore.model import AccountView, Profile
 from entcore.registry import RouteRegistry, SSOProviderRegistry
 from entcore.web import create_app, render
 from tests.web.conftest import PASSWORD, activate_with_service, login_of
@@ -52,10 +53,16 @@ class SampleProvider:
 
     name = "educonnect-test"
     label = "ÉduConnect"
+    kind = "saml"
     profiles = frozenset({Profile.STUDENT, Profile.RELATIVE})
 
-    def identify(self, attributes: Mapping[str, Sequence[str]]) -> None:
-        return None
+    def identify(self, asserted: Asserted, context: SSOContext) -> FederatedIdentity:
+        raise SignInRefused("sample provider", "fournisseur d'exemple")
+
+    def match(
+        self, identity: FederatedIdentity, accounts: AccountLookup, context: SSOContext
+    ) -> tuple[AccountView, ...]:
+        return ()
 
 
 class SamplePages:

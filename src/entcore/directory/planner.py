@@ -49,6 +49,7 @@ from entcore.model.directory import (
     StructureRecord,
     TeachingTarget,
 )
+from entcore.model.jointure import jointure_key
 from entcore.model.reports import DirectoryReport, HeldBack, ReportError
 from entcore.protocols import DirectoryFeed
 from entcore.store.bulk import chunks
@@ -500,13 +501,12 @@ class Planner:
         """Accounts of one batch (of one file kind)."""
         people = self.people
         prefix = self.prefix
-        existing = self._lookup(
-            {
-                prefix + item.external_id
-                for item in items
-                if not isinstance(item, Rejection) and prefix + item.external_id not in people
-            }
-        )
+        keys = {
+            jointure_key(prefix, item.external_id)
+            for item in items
+            if not isinstance(item, Rejection)
+        }
+        existing = self._lookup({key for key in keys if key not in people})
         plan = PeoplePlan()
         judged = self.judged
         kind_category = CATEGORY_OF_KIND[kind]
@@ -514,7 +514,7 @@ class Planner:
             if isinstance(item, Rejection):
                 self._reject(kind_category, item.origin, item.reason)
                 continue
-            key = prefix + item.external_id
+            key = jointure_key(prefix, item.external_id)
             if key in people:
                 # Counted where the first reading was counted (kept in memory), never
                 # from the row an earlier batch of this import may have written.

@@ -37,6 +37,7 @@ from entcore.model.directory import (
     Teaching,
     TeachingTarget,
 )
+from entcore.model.jointure import ACADEMIES, academy_code, jointure_key
 from entcore.model.timetable import (
     Alternation,
     ClassPart,
@@ -81,6 +82,7 @@ from entcore.model.views import (
 )
 
 __all__ = [
+    "ACADEMIES",
     "DEFAULT_BLOCK_MESSAGE",
     "AccountAccess",
     "AccountState",
@@ -150,6 +152,8 @@ __all__ = [
     "TimetableStudent",
     "TimetableSubject",
     "TimetableTeacher",
+    "academy_code",
+    "jointure_key",
     "mask_of",
     "weeks_of",
 ]

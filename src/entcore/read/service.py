@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import partial
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 
 from entcore.errors import NotFound
 from entcore.model.directory import Profile
@@ -115,6 +115,24 @@ class ReadService:
     ) -> AccountView | None:
         """The account with this jointure (the feed's external id, académie prefix included), or ``None``."""
         return self._one(Account.external_id == external_id, include_disappeared)
+
+    def accounts_by_email(
+        self, email: str, *, include_disappeared: bool = False
+    ) -> tuple[AccountView, ...]:
+        """The accounts with this e-mail, compared without case (agents' academic e-mail), oldest first."""
+        statement = (
+            select(*account_queries.COLUMNS)
+            .where(func.lower(Account.email) == email.strip().lower())
+            .order_by(Account.id)
+        )
+        if not include_disappeared:
+            statement = statement.where(Account.disappeared_at.is_(None))
+        with self._store.connect() as connection:
+            rows = connection.execute(statement).all()
+            views = account_queries.build_accounts(
+                connection, rows, prefix=self._prefix, include_disappeared=include_disappeared
+            )
+        return tuple(views)
 
     def _one(self, condition: ColumnElement[bool], include_disappeared: bool) -> AccountView | None:
         statement = select(*account_queries.COLUMNS).where(condition)

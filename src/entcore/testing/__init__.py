@@ -25,7 +25,8 @@ Enable the pytest plugin in a ``conftest.py``::
 
 Conformance suites (subclass them in your plugin's tests and provide the
 fixtures they name): :class:`DirectorySourceConformance`,
-:class:`TimetableFormatConformance`, :class:`ConnectorConformance`; they live
+:class:`TimetableFormatConformance`, :class:`ConnectorConformance`,
+:class:`SSOProviderConformance`; they live
 in :mod:`entcore.testing.conformance`, which imports pytest.
 
 Records for tests: :class:`RecordFeed` turns attrs records into a feed that
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         ConformanceError,
         ConnectorConformance,
         DirectorySourceConformance,
+        SSOProviderConformance,
         TimetableFormatConformance,
     )
     from entcore.testing.fixtures import entcore_app, entcore_app_factory, entcore_db_url
@@ -59,6 +61,7 @@ __all__ = [
     "ConnectorConformance",
     "DirectorySourceConformance",
     "RecordFeed",
+    "SSOProviderConformance",
     "TimetableFormatConformance",
     "entcore_app",
     "entcore_app_factory",
@@ -73,6 +76,7 @@ _NEEDS_PYTEST = {
     "ConformanceError": "entcore.testing.conformance",
     "ConnectorConformance": "entcore.testing.conformance",
     "DirectorySourceConformance": "entcore.testing.conformance",
+    "SSOProviderConformance": "entcore.testing.conformance",
     "TimetableFormatConformance": "entcore.testing.conformance",
     "entcore_app": "entcore.testing.fixtures",
     "entcore_app_factory": "entcore.testing.fixtures",

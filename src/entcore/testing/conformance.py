@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 import attrs
 import pytest
 
-from entcore.errors import InvalidFileError
+from entcore.errors import InvalidFileError, SignInRefused
 from entcore.hookspecs import hookimpl
 from entcore.model.directory import (
     Deletion,
@@ -34,6 +34,7 @@ from entcore.model.directory import (
     Notice,
     Origin,
     PersonRecord,
+    Profile,
     RecordError,
     RecordKind,
     Rejection,
@@ -41,11 +42,17 @@ from entcore.model.directory import (
     SubjectRecord,
 )
 from entcore.model.timetable import ItemKind, Timetable
+from entcore.model.views import AccountView
 from entcore.protocols import (
+    AccountLookup,
+    Asserted,
     Connector,
     DirectorySource,
+    FederatedIdentity,
     FormatContext,
     SourceContext,
+    SSOContext,
+    SSOProvider,
     TimetableFormat,
 )
 
@@ -692,3 +699,178 @@ class ConnectorConformance:
                 "expected release() to give the same attributes each time for the same account; "
                 f"{', '.join(map(repr, changed))} changed between two calls",
             )
+
+
+#: The protocols the core runs for SSO providers (``SSOProvider.kind``).
+SSO_KINDS = frozenset({"saml", "oidc", "cas"})
+
+
+class _NoAccounts:
+    """An :class:`~entcore.protocols.AccountLookup` holding no account."""
+
+    def account_by_external_id(
+        self, external_id: str, *, include_disappeared: bool = False
+    ) -> AccountView | None:
+        return None
+
+    def accounts_by_email(
+        self, email: str, *, include_disappeared: bool = False
+    ) -> tuple[AccountView, ...]:
+        return ()
+
+
+class SSOProviderConformance:
+    """What every :class:`~entcore.protocols.SSOProvider` must do.
+
+    Fixtures to provide: ``sso_provider``; ``asserted`` (an
+    :class:`~entcore.protocols.Asserted` the provider identifies); ``sso_context``
+    (an :class:`~entcore.protocols.SSOContext`); ``accounts`` (an
+    :class:`~entcore.protocols.AccountLookup`, such as ``app.read`` of a
+    populated store, holding the account ``asserted`` names); ``expected_login``
+    (that account's login).
+    """
+
+    role = "SSO provider"
+
+    def _identify(
+        self, provider: SSOProvider, asserted: Asserted, context: SSOContext
+    ) -> FederatedIdentity:
+        try:
+            identity = provider.identify(asserted, context)
+        except Exception as error:
+            _fail(
+                describe(self.role, provider),
+                "expected identify() to accept the `asserted` fixture; "
+                f"it raised {type(error).__name__}: {error}",
+            )
+        if not isinstance(identity, FederatedIdentity):
+            _fail(
+                describe(self.role, provider),
+                "expected identify() to return a FederatedIdentity; "
+                f"found {type(identity).__qualname__}",
+            )
+        return identity
+
+    def test_is_named(self, sso_provider: SSOProvider) -> None:
+        _check_named(self.role, sso_provider, SSOProvider)
+
+    def test_declares_kind_and_profiles(self, sso_provider: SSOProvider) -> None:
+        subject = describe(self.role, sso_provider)
+        if sso_provider.kind not in SSO_KINDS:
+            _fail(
+                subject,
+                f"expected `kind` to be one of {', '.join(sorted(SSO_KINDS))}; "
+                f"found {sso_provider.kind!r}",
+            )
+        profiles = sso_provider.profiles
+        if not isinstance(profiles, frozenset) or not profiles:
+            _fail(subject, f"expected `profiles` to be a non-empty frozenset; found {profiles!r}")
+        strangers = [p for p in profiles if not isinstance(p, Profile)]
+        if strangers:
+            _fail(
+                subject,
+                f"expected every profile to be an entcore Profile; found {strangers[0]!r}",
+            )
+
+    def test_identity_names_provider_issuer_and_subject(
+        self, sso_provider: SSOProvider, asserted: Asserted, sso_context: SSOContext
+    ) -> None:
+        identity = self._identify(sso_provider, asserted, sso_context)
+        found = (identity.provider, identity.issuer, identity.subject)
+        wanted = (sso_provider.name, asserted.issuer, asserted.subject)
+        if found != wanted:
+            _fail(
+                describe(self.role, sso_provider),
+                "expected the identity to name the provider, the issuer and the subject "
+                f"asserted {wanted!r}; found {found!r}",
+            )
+        if not (identity.external_ids or identity.email):
+            _fail(
+                describe(self.role, sso_provider),
+                "expected the identity to carry something matching can use "
+                "(external_ids or email); found neither",
+            )
+
+    def test_identify_is_deterministic(
+        self, sso_provider: SSOProvider, asserted: Asserted, sso_context: SSOContext
+    ) -> None:
+        first = self._identify(sso_provider, asserted, sso_context)
+        second = self._identify(sso_provider, asserted, sso_context)
+        if first != second:
+            _fail(
+                describe(self.role, sso_provider),
+                "expected identify() to give the same identity each time for the same assertion",
+            )
+
+    def test_refuses_empty_attributes_in_french(
+        self, sso_provider: SSOProvider, asserted: Asserted, sso_context: SSOContext
+    ) -> None:
+        bare = Asserted(asserted.issuer, asserted.subject, {}, asserted.session_index)
+        try:
+            sso_provider.identify(bare, sso_context)
+        except SignInRefused as refused:
+            if not refused.message.strip():
+                _fail(
+                    describe(self.role, sso_provider),
+                    "expected SignInRefused to carry a French message for the user; it is blank",
+                )
+            return
+        except Exception as error:
+            _fail(
+                describe(self.role, sso_provider),
+                "expected identify() of an assertion without attributes to raise "
+                f"SignInRefused; it raised {type(error).__name__}: {error}",
+            )
+        _fail(
+            describe(self.role, sso_provider),
+            "expected identify() of an assertion without attributes to raise SignInRefused; "
+            "it returned an identity",
+        )
+
+    def test_matches_the_expected_account(
+        self,
+        sso_provider: SSOProvider,
+        asserted: Asserted,
+        sso_context: SSOContext,
+        accounts: AccountLookup,
+        expected_login: str,
+    ) -> None:
+        subject = describe(self.role, sso_provider)
+        identity = self._identify(sso_provider, asserted, sso_context)
+        try:
+            matched = sso_provider.match(identity, accounts, sso_context)
+        except SignInRefused as refused:
+            _fail(
+                subject,
+                f"expected match() to find {expected_login!r}; it refused ({refused.reason})",
+            )
+        if not isinstance(matched, tuple) or not all(isinstance(a, AccountView) for a in matched):
+            _fail(subject, "expected match() to return a tuple of AccountView")
+        logins = [account.login for account in matched]
+        if expected_login not in logins:
+            _fail(subject, f"expected match() to find {expected_login!r}; found {logins!r}")
+        outside = [a.login for a in matched if a.profile not in sso_provider.profiles]
+        if outside:
+            _fail(
+                subject,
+                f"expected only accounts of the provider's profiles; found {outside[0]!r}",
+            )
+
+    def test_no_account_is_a_refusal(
+        self, sso_provider: SSOProvider, asserted: Asserted, sso_context: SSOContext
+    ) -> None:
+        identity = self._identify(sso_provider, asserted, sso_context)
+        try:
+            matched = sso_provider.match(identity, _NoAccounts(), sso_context)
+        except SignInRefused as refused:
+            if not refused.message.strip():
+                _fail(
+                    describe(self.role, sso_provider),
+                    "expected SignInRefused to carry a French message for the user; it is blank",
+                )
+            return
+        _fail(
+            describe(self.role, sso_provider),
+            "expected match() with no account in the directory to raise SignInRefused; "
+            f"it returned {len(matched)} account(s)",
+        )

@@ -1,7 +1,7 @@
 """Access blocking: the blocks in force per structure (or platform) and profile, and their history.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03 19:45:00.000000
 """
 

@@ -44,3 +44,14 @@ def structure(data: Any, cls: type[T]) -> T:
     Raises :class:`cattrs.BaseValidationError` when ``data`` does not fit ``cls``.
     """
     return _CONVERTER.structure(data, cls)
+
+
+class JsonView:
+    """Base of the read-only views (read API, access): their JSON-ready form."""
+
+    __slots__ = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The view as plain JSON-ready data (field names as keys, instants as ISO strings)."""
+        data: dict[str, Any] = unstructure(self)
+        return data

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 from attrs import frozen
 
-from entcore.model._converter import unstructure
+from entcore.model._converter import JsonView
 from entcore.model.directory import Profile
 
 #: Shown to a blocked user when the block was set without a message.
@@ -41,17 +40,8 @@ class BlockAction(enum.StrEnum):
     """A block that reached its end date."""
 
 
-class _View:
-    __slots__ = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The view as plain JSON-ready data (field names as keys, instants as ISO strings)."""
-        data: dict[str, Any] = unstructure(self)
-        return data
-
-
 @frozen
-class BlockView(_View):
+class BlockView(JsonView):
     """A block in force."""
 
     uai: str | None
@@ -78,7 +68,7 @@ class BlockView(_View):
 
 
 @frozen
-class BlockEvent(_View):
+class BlockEvent(JsonView):
     """One change in the blocks' history (append-only)."""
 
     at: datetime
@@ -96,7 +86,7 @@ class BlockEvent(_View):
 
 
 @frozen
-class Refusal(_View):
+class Refusal(JsonView):
     """Why an account may not use the ENT now: what to show, and what blocks it.
 
     A platform block wins over structure blocks.  Among structure blocks (the
@@ -115,7 +105,7 @@ class Refusal(_View):
 
 
 @frozen
-class AccountAccess(_View):
+class AccountAccess(JsonView):
     """How an account signs in, and whether it may now: what ``accounts show`` adds."""
 
     federated: bool

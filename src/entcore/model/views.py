@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from attrs import frozen
 
-from entcore.model._converter import unstructure
+from entcore.model._converter import JsonView
 from entcore.model.directory import Address, Profile, Relationship, TeachingTarget
 
 
@@ -49,19 +48,8 @@ class GroupKind(enum.StrEnum):
     FUNCTIONAL = "functional"
 
 
-class _View:
-    """Shared by every view: its JSON-ready form."""
-
-    __slots__ = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The view as plain JSON-ready data (field names as keys)."""
-        data: dict[str, Any] = unstructure(self)
-        return data
-
-
 @frozen
-class StructureRef(_View):
+class StructureRef(JsonView):
     """A structure an account belongs to."""
 
     external_id: str
@@ -73,7 +61,7 @@ class StructureRef(_View):
 
 
 @frozen
-class StructureView(_View):
+class StructureView(JsonView):
     """A school or other structure."""
 
     external_id: str
@@ -96,7 +84,7 @@ class StructureView(_View):
 
 
 @frozen
-class SubjectView(_View):
+class SubjectView(JsonView):
     """A subject of the national nomenclature (BCN code)."""
 
     code: str
@@ -104,7 +92,7 @@ class SubjectView(_View):
 
 
 @frozen
-class MefView(_View):
+class MefView(JsonView):
     """A MEF (*module élémentaire de formation*)."""
 
     code: str
@@ -116,7 +104,7 @@ class MefView(_View):
 
 
 @frozen
-class FunctionView(_View):
+class FunctionView(JsonView):
     """A staff member's function in a structure (AAF ``ENTPersonFonctions``)."""
 
     uai: str | None
@@ -130,7 +118,7 @@ class FunctionView(_View):
 
 
 @frozen
-class ClassMembership(_View):
+class ClassMembership(JsonView):
     """An account's place in a class."""
 
     uai: str | None
@@ -143,7 +131,7 @@ class ClassMembership(_View):
 
 
 @frozen
-class GroupMembership(_View):
+class GroupMembership(JsonView):
     """An account's place in a group."""
 
     uai: str | None
@@ -156,7 +144,7 @@ class GroupMembership(_View):
 
 
 @frozen
-class TeachingView(_View):
+class TeachingView(JsonView):
     """A subject a teacher teaches to a class or a group."""
 
     uai: str | None
@@ -169,7 +157,7 @@ class TeachingView(_View):
 
 
 @frozen
-class MefAssignment(_View):
+class MefAssignment(JsonView):
     """A MEF a teacher teaches in a structure."""
 
     uai: str | None
@@ -179,7 +167,7 @@ class MefAssignment(_View):
 
 
 @frozen
-class LinkedAccount(_View):
+class LinkedAccount(JsonView):
     """The other end of a student–relative link: a relative of a student, or a child of a relative.
 
     The link's flags are those of the feed (``ENTElevePersRelEleve``).  A relative the
@@ -207,7 +195,7 @@ class LinkedAccount(_View):
 
 
 @frozen
-class AccountView(_View):
+class AccountView(JsonView):
     """An account's public fields: what integrators and connector policies read.
 
     Relatives are listed on the student (``relatives``) and students on the
@@ -276,7 +264,7 @@ class AccountView(_View):
 
 
 @frozen
-class MemberView(_View):
+class MemberView(JsonView):
     """A member of a class or a group."""
 
     login: str
@@ -291,7 +279,7 @@ class MemberView(_View):
 
 
 @frozen
-class ClassView(_View):
+class ClassView(JsonView):
     """A class (*division*) with its students and teachers."""
 
     uai: str | None
@@ -305,7 +293,7 @@ class ClassView(_View):
 
 
 @frozen
-class GroupView(_View):
+class GroupView(JsonView):
     """A group with its students and teachers."""
 
     uai: str | None

@@ -14,6 +14,10 @@ An error of the feed surfaces as the same one-line :class:`~entcore.InvalidFileE
 (file and line) as in-process; a child that dies is reported in one line; the
 child is ended when the import stops for any reason (error, Ctrl-C) and ends by
 itself if its parent disappears.
+
+As with any ``spawn`` start, the worker imports the program's main module again
+(not as ``__main__``): a program that embeds entcore keeps its entry point under
+``if __name__ == "__main__":``, or sets ``[directory] parallel_parse = false``.
 """
 
 from __future__ import annotations
@@ -56,8 +60,18 @@ def available_cpus() -> int:
 
 
 def can_read_in_worker(source: DirectorySource, enabled: bool) -> bool:
-    """Whether a feed of ``source`` is read in a worker: the setting, the source, two CPUs."""
-    return enabled and bool(getattr(source, "parallel_safe", False)) and available_cpus() > 1
+    """Whether a feed of ``source`` is read in a worker: the setting, the source, two CPUs.
+
+    A source that declares ``parallel_safe`` but cannot be pickled (a class the
+    worker could not import by its name) is read in-process.
+    """
+    if not (enabled and getattr(source, "parallel_safe", False) and available_cpus() > 1):
+        return False
+    try:
+        pickle.dumps(source)
+    except Exception:  # pickling raises several types (PicklingError, TypeError, AttributeError)
+        return False
+    return True
 
 
 def _encode(item: DirectoryItem) -> object:
@@ -97,7 +111,7 @@ def _put(messages: Queue[_Message], message: _Message) -> None:
 
 
 def _read(
-    source: DirectorySource,
+    pickled_source: bytes,
     paths: Sequence[Path],
     settings: Mapping[str, object],
     messages: Queue[_Message],
@@ -111,6 +125,8 @@ def _read(
         read[0] += size
 
     try:
+        # Unpickled here, not by multiprocessing: a failure is reported like any other.
+        source: DirectorySource = pickle.loads(pickled_source)
         feed = source.open(paths, SourceContext(settings, progress, in_worker=True))
         try:
             batch: list[object] = []
@@ -157,7 +173,7 @@ class WorkerFeed:
         self._messages: Queue[_Message] = context.Queue(maxsize=QUEUE_MESSAGES)
         self._process: SpawnProcess = context.Process(
             target=_read,
-            args=(source, tuple(paths), dict(settings), self._messages),
+            args=(pickle.dumps(source), tuple(paths), dict(settings), self._messages),
             name="entcore-feed-reader",
             daemon=True,
         )

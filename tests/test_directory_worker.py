@@ -287,3 +287,14 @@ def test_interrupt_ends_the_worker(
     assert len(workers) == 1
     assert multiprocessing.active_children() == []
     assert app.stats()["structures"] == 0
+
+
+def test_source_that_cannot_be_pickled_reads_in_process(
+    entcore_app_factory, tmp_path: Path, workers: list[worker.WorkerFeed]
+) -> None:
+    """``parallel_safe`` on a source the worker could not receive: read here, not refused."""
+    app = entcore_app_factory([workersource], builtins=False)
+    source = app.plugins.directory_sources().get("worker-roster")
+    source.handler = lambda: None  # type: ignore[attr-defined]
+    report = app.directory.import_feed([worker_roster(tmp_path, "none")])
+    assert workers == [] and report.counts["students"].created == 1

@@ -26,8 +26,8 @@ class SourceContext:
     on_progress: Callable[[int], None] | None = None
     """Call with a number of bytes read, so the core can show progress."""
     in_worker: bool = False
-    """True when the feed is read in a worker process (see
-    :attr:`DirectorySource.parallel_safe`): every item it yields must then be picklable,
+    """True when the feed is read in a worker process (a source whose class sets
+    ``parallel_safe = True``, see :class:`DirectorySource`): every item it yields must then be picklable,
     an :class:`~entcore.model.Entry`'s ``build`` included (e.g. a :func:`functools.partial`
     of a module-level function)."""
 

@@ -70,7 +70,7 @@ def write_delta(feed: Path, target: Path, share: int = 100) -> int:
     return written
 
 
-def phase(name: str, feed: Path, db: str) -> dict[str, Any]:
+def phase(name: str, feed: Path, db: str, parallel: bool = True) -> dict[str, Any]:
     """Run one phase in this process; the parent reads the printed JSON."""
     started = time.perf_counter()
     result: dict[str, Any] = {"phase": name}
@@ -80,9 +80,8 @@ def phase(name: str, feed: Path, db: str) -> dict[str, Any]:
         from entcore.app import Entcore
         from entcore.settings import load_settings
 
-        app = Entcore(
-            load_settings(environ={}, overrides={("store", "url"): db}), load_entrypoints=False
-        )
+        overrides = {("store", "url"): db, ("directory", "parallel_parse"): parallel}
+        app = Entcore(load_settings(environ={}, overrides=overrides), load_entrypoints=False)
         report = app.directory.import_feed([feed])
         result["counts"] = {
             category: {outcome: n for outcome, n in counts.to_json().items() if n}
@@ -93,7 +92,28 @@ def phase(name: str, feed: Path, db: str) -> dict[str, Any]:
         app.close()
     result["seconds"] = round(time.perf_counter() - started, 2)
     result["peak_rss_mb"] = peak_rss_mb()
+    # CPU of this process and of the feed reader it ran (waited for: counted in CHILDREN).
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    result["cpu_seconds"] = round(own.ru_utime + own.ru_stime, 2)
+    result["child_cpu_seconds"] = round(children.ru_utime + children.ru_stime, 2)
+    result["child_peak_rss_mb"] = round(children.ru_maxrss / 1024)
     return result
+
+
+def empty_database(url: str) -> None:
+    """Drop every table of the store at ``url`` (the benchmark's own database)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            raise SystemExit("--db: only PostgreSQL databases are emptied; give no --db for SQLite")
+    engine.dispose()
 
 
 def peak_rss_mb() -> int:
@@ -112,10 +132,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--feed", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--db",
+        help="store URL (default: a SQLite file in the work folder); a PostgreSQL "
+        "database given here is emptied first",
+    )
+    parser.add_argument(
+        "--serial",
+        action="store_true",
+        help="read the feed in the importing process ([directory] parallel_parse = false)",
+    )
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(phase(args.phase, args.feed, args.db)))
+        print(json.dumps(phase(args.phase, args.feed, args.db, parallel=not args.serial)))
         return 0
 
     work = args.work / f"aaf-{args.entries}"
@@ -126,9 +155,13 @@ def main() -> int:
         print(f"generated {feed} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if not delta.is_dir():
         print(f"delta: {write_delta(feed, delta)} modifications", file=sys.stderr)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    db = f"sqlite:///{db_file}"
+    if args.db:
+        db = args.db
+        empty_database(db)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+        db = f"sqlite:///{db_file}"
     size = sum(p.stat().st_size for p in feed.iterdir())
     results = []
     for name, source in (("floor", feed), ("full", feed), ("unchanged", feed), ("delta", delta)):
@@ -143,6 +176,7 @@ def main() -> int:
                 str(source),
                 "--db",
                 db,
+                *(["--serial"] if args.serial else []),
             ],
             check=True,
             capture_output=True,
@@ -151,7 +185,8 @@ def main() -> int:
         ).stdout
         results.append(json.loads(output.strip().splitlines()[-1]))
         print(
-            f"{name:>10}: {results[-1]['seconds']:8.2f} s  {results[-1]['peak_rss_mb']:5d} MB",
+            f"{name:>10}: {results[-1]['seconds']:8.2f} s  {results[-1]['peak_rss_mb']:5d} MB  "
+            f"cpu {results[-1]['cpu_seconds']:.1f} + {results[-1]['child_cpu_seconds']:.1f} s",
             file=sys.stderr,
         )
     floor = results[0]["seconds"]
@@ -161,14 +196,22 @@ def main() -> int:
         "phases": results,
         "ratios": {r["phase"]: round(r["seconds"] / floor, 2) for r in results[1:]},
         "python": sys.version.split()[0],
+        "store": db.split(":", 1)[0],
+        "parallel_parse": not args.serial,
+        "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
     }
     (work / "results.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    print(f"\n{'phase':<10} {'seconds':>9} {'× floor':>8} {'peak RSS':>9}")
+    print(
+        f"\n{'phase':<10} {'seconds':>9} {'× floor':>8} {'peak RSS':>9} {'CPU s':>7} "
+        f"{'reader CPU s':>13} {'reader RSS':>11}"
+    )
     for result in results:
         ratio = result["seconds"] / floor
         print(
-            f"{result['phase']:<10} {result['seconds']:>9.2f} {ratio:>8.2f} {result['peak_rss_mb']:>6d} MB"
+            f"{result['phase']:<10} {result['seconds']:>9.2f} {ratio:>8.2f} "
+            f"{result['peak_rss_mb']:>6d} MB {result['cpu_seconds']:>7.1f} "
+            f"{result['child_cpu_seconds']:>13.1f} {result['child_peak_rss_mb']:>8d} MB"
         )
     return 0
 

@@ -26,6 +26,7 @@ def test_defaults_without_file_or_environment() -> None:
         "academy_prefix": "",
         "delete_after_days": 90,
         "mass_disappearance_threshold": 0.10,
+        "parallel_parse": True,
     }
     assert settings.core("plugins")["load"] is None
 

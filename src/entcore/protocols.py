@@ -26,6 +26,11 @@ class SourceContext:
     """The validated settings section of the plugin that registered the source."""
     on_progress: Callable[[int], None] | None = None
     """Call with a number of bytes read, so the core can show progress."""
+    in_worker: bool = False
+    """True when the feed is read in a worker process (a source whose class sets
+    ``parallel_safe = True``, see :class:`DirectorySource`): every item it yields must then be picklable,
+    an :class:`~entcore.model.Entry`'s ``build`` included (e.g. a :func:`functools.partial`
+    of a module-level function)."""
 
 
 @frozen
@@ -83,6 +88,12 @@ class DirectorySource(Protocol):
     """Short identifier, e.g. ``aaf``."""
     label: str
     """Human name, e.g. ``AAF (annuaire académique fédérateur)``."""
+
+    # Optional: ``parallel_safe = True`` lets the core run ``open`` and the feed's
+    # iteration in a worker process, on another CPU, while the import plans and
+    # writes in the main one.  The source must then be picklable (a plain class),
+    # and a feed opened with ``context.in_worker`` must yield picklable items.
+    # Without it (the default) the feed is read in the importing process.
 
     def accepts(self, path: Path, settings: Mapping[str, object]) -> bool:
         """True when ``path`` (a folder, an archive or a file) is a feed this source reads.

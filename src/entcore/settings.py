@@ -107,6 +107,13 @@ CORE_SECTIONS: tuple[SettingsSection, ...] = (
                 "back until the import is run with ``--allow-mass-disappearance``.",
                 bounds=(0.0, 1.0),
             ),
+            Setting(
+                "parallel_parse",
+                bool,
+                True,
+                "Read the feed in a second process, on another CPU, while the import plans and "
+                "writes in this one (sources that allow it, e.g. AAF; never on a single CPU).",
+            ),
         ),
         "Directory imports.",
     ),

@@ -11,6 +11,7 @@ from sqlalchemy import insert
 
 from entcore import protocol_calls
 from entcore.directory.engine import DirectoryImport
+from entcore.directory.worker import WorkerFeed, can_read_in_worker
 from entcore.errors import UnknownFormatError
 from entcore.model.reports import DirectoryReport
 from entcore.protocols import DirectoryFeed, DirectorySource, SourceContext
@@ -82,10 +83,18 @@ class DirectoryService:
         chosen = self.source_for(files, source)
         owner = app.plugins.directory_sources().owner(chosen.name)
         on_progress = (lambda n: progress(None, n)) if progress else None
-        feed = chosen.open(files, SourceContext(app.plugin_settings(owner.plugin), on_progress))
+        settings = app.plugin_settings(owner.plugin)
+        feed: DirectoryFeed = chosen.open(files, SourceContext(settings, on_progress))
         try:
             if progress is not None:
                 progress(getattr(feed, "total_bytes", None), 0)
+            parallel = bool(app.settings.core("directory")["parallel_parse"])
+            if can_read_in_worker(chosen, parallel):
+                # Opened here too: the files are checked, and mode and files known, before
+                # the worker starts; the worker reads the items on the other CPU.
+                opened = feed
+                feed = WorkerFeed(opened, chosen, files, settings, on_progress)
+                opened.close()
             return self.run_feed(
                 feed,
                 source=chosen.name,

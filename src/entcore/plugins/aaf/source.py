@@ -43,11 +43,14 @@ class AafFeed:
 
     def __iter__(self) -> Iterator[DirectoryItem]:
         on_progress = self._context.on_progress
+        portable = self._context.in_worker
         for member in self._files.members:
             stream = self._files.open(member)
             try:
                 document = Document(EntityDecoder(stream, on_progress), member.name)
-                translate = FileTranslator(member.name, member.info.category, document.degree)
+                translate = FileTranslator(
+                    member.name, member.info.category, document.degree, portable=portable
+                )
                 # Each element is translated before the next is read (and it cleared).
                 items = translate.translate_element
                 for element in document.elements():
@@ -87,6 +90,9 @@ class AafSource:
 
     name = "aaf"
     label = "AAF (annuaire académique fédérateur)"
+    parallel_safe = True
+    """The core may open and read the feed in a worker process: the source holds no
+    state, and read there (``context.in_worker``) its items can be pickled."""
 
     def accepts(self, path: Path, settings: Mapping[str, object]) -> bool:
         """True when ``path`` holds at least one file named like an AAF export (no setting matters)."""

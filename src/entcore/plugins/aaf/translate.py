@@ -25,11 +25,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 from entcore.model import (
     Deletion,
     DirectoryItem,
+    DirectoryRecord,
     Entry,
     Modification,
     Notice,
@@ -71,6 +73,30 @@ _FIELD = "\x1e"
 
 group = canonical.group
 
+# What follows the identifier in the canonical text of an entry, and ends it.
+_ENVELOPE_END = "</id></identifier>"
+_REQUEST_END = "</addRequest>"
+
+# The builders of the entries built in this process from portable items, per
+# thread (a Builder keeps per-shape state) and per (degree, category).
+_rebuilders = threading.local()
+
+
+def rebuild(degree: str, category: str, external_id: str, text: str) -> DirectoryRecord:
+    """The record of an entry read in another process, from the canonical text of its attributes.
+
+    The same record as the entry's ``build`` in the reading process gives (a
+    Builder builds from the attributes' text exactly as from a match of the whole
+    request).  Raises :class:`~entcore.model.RecordError` when the entry is invalid.
+    """
+    builders: dict[tuple[str, str], Builder] | None = getattr(_rebuilders, "builders", None)
+    if builders is None:
+        builders = _rebuilders.builders = {}
+    builder = builders.get((degree, category))
+    if builder is None:
+        builder = builders[degree, category] = Builder(SPECS[degree][category])
+    return builder.build(external_id, text)
+
 
 def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -103,11 +129,16 @@ class FileTranslator:
     :param category: the file-name category token (``Eleve``…).
     :param degree: ``"1D"``/``"2D"`` when the file says so; otherwise detected
         from the attribute names of the first entries (2D until proven 1D).
+    :param portable: give each Entry a ``build`` that can be pickled (:func:`rebuild`
+        of its attributes' text), for a feed read in a worker process.
     """
 
-    def __init__(self, file: str, category: str, degree: str | None = None):
+    def __init__(
+        self, file: str, category: str, degree: str | None = None, *, portable: bool = False
+    ):
         self.file = file
         self.category = category
+        self._portable = portable
         self._accepted = CATEGORY_VALUES[category]
         self._default = SPECS["2D"][category]
         self._spec: CategorySpec | None = SPECS[degree][category] if degree in SPECS else None
@@ -310,15 +341,14 @@ class FileTranslator:
         # SHA-256 is computed by the CPU's SHA extensions where present: the
         # cheapest strong digest of a few kilobytes.
         fingerprint = hashlib.sha256(digested).digest()[:16]
-        items.append(
-            Entry(
-                spec.kind,
-                external_id,
-                fingerprint,
-                origin,
-                functools.partial(scope.builder.build, external_id, text, plan, match),
-            )
-        )
+        if self._portable:
+            if match is not None:
+                # The attributes' text: between the envelope and the closing tag.
+                text = text[match.end(2) + len(_ENVELOPE_END) : -len(_REQUEST_END)]
+            build = functools.partial(rebuild, spec.degree, self.category, external_id, text)
+        else:
+            build = functools.partial(scope.builder.build, external_id, text, plan, match)
+        items.append(Entry(spec.kind, external_id, fingerprint, origin, build))
         return items
 
     def _modify(self, spec: CategorySpec, request: Request, identifier: str) -> list[DirectoryItem]:

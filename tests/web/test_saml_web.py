@@ -412,3 +412,13 @@ def test_choice_expires(
     )
     assert answer.status_code == 403
     assert sessions(app) == 0
+
+
+def test_oversized_post_is_refused_unread(app: Entcore, browser: TestClient) -> None:
+    answer = browser.post(
+        "/auth/saml/educonnect/acs",
+        content=b"SAMLResponse=" + b"A" * (600 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 403
+    assert sessions(app) == 0

@@ -78,6 +78,26 @@ def _federation(request: Request) -> SamlFederation | None:
         return None
 
 
+async def _small_form(request: Request) -> dict[str, str] | None:
+    """The url-encoded body of an IdP's POST, read up to :data:`MAX_SAML_RESPONSE` bytes.
+
+    ``None`` (logged) when larger or malformed: the body is read chunk by chunk,
+    so an oversized post costs no more than the limit.
+    """
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_SAML_RESPONSE:
+            log.warning("SAML post refused: larger than %d bytes", MAX_SAML_RESPONSE)
+            return None
+    try:
+        pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        log.warning("SAML post refused: not an url-encoded form")
+        return None
+    return dict(pairs)
+
+
 def _refused_page(request: Request, refused: SignInRefused) -> Response:
     """The French page of a refused sign-in: generic for a failed check (403), else the message."""
     if isinstance(refused, SamlRefused):
@@ -153,13 +173,15 @@ async def acs(request: Request) -> Response:
     federation = await run_in_threadpool(_federation, request)
     if federation is None:
         return error_page(request, 404)
-    form = await request.form(max_files=0, max_fields=5, max_part_size=MAX_SAML_RESPONSE)
+    form = await _small_form(request)
+    if form is None:
+        return _refused_page(request, SamlRefused("unreadable post"))
     posted = form.get("SAMLResponse")
     relay = form.get("RelayState")
-    if not isinstance(posted, str) or not posted:
+    if not posted:
         log.warning("SAML ACS refused (%s): no SAMLResponse", federation.provider.name)
         return _refused_page(request, SamlRefused("no SAMLResponse"))
-    relay_state = relay[:MAX_FIELD] if isinstance(relay, str) else None
+    relay_state = relay[:MAX_FIELD] if relay is not None else None
     try:
         result = await run_in_threadpool(federation.sign_in, posted, relay_state)
     except SignInRefused as refused:
@@ -291,8 +313,10 @@ async def slo(request: Request) -> Response:
     raw_query = request.url.query
     query = parse_qsl(raw_query, keep_blank_values=True)
     if request.method == "POST":
-        form = await request.form(max_files=0, max_fields=5, max_part_size=MAX_SAML_RESPONSE)
-        query = [(key, value) for key, value in form.items() if isinstance(value, str)]
+        form = await _small_form(request)
+        if form is None:
+            return _refused_page(request, SamlRefused("unreadable post"))
+        query = list(form.items())
         raw_query = ""
     try:
         kind, message = await run_in_threadpool(
@@ -302,7 +326,8 @@ async def slo(request: Request) -> Response:
         log.warning("SAML logout refused (%s): %s", federation.provider.name, refused.reason)
         return _refused_page(request, refused)
     session = request.state.session
-    if session is not None and session.provider == federation.provider.name:
+    ended = session is not None and session.provider == federation.provider.name
+    if ended:
         await run_in_threadpool(_auth(request).close_session, session.id)
         log.info("session %s closed by single logout", session.id)
     relay = dict(query).get("RelayState")
@@ -313,7 +338,8 @@ async def slo(request: Request) -> Response:
     else:
         location = f"{request.app.state.base_path}/auth/login"
     response = RedirectResponse(location, status_code=303, headers={"Cache-Control": "no-store"})
-    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+    if ended:
+        response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
     return response
 
 

@@ -167,6 +167,9 @@ def choose_page(browser: TestClient, ent: Ent) -> str:
     assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
     text = str(answer.text)  # type: ignore[attr-defined]
     assert "Choisir le compte" in text
+    # Each account says whose parent it is.
+    assert "enfants : " in text and "(parent)" in text
+    assert "Emma" in text and "Lucas" in text
     return text
 
 

@@ -221,9 +221,27 @@ def _choice_mac(request: Request, choice: str) -> str:
     return token
 
 
+#: The profiles as the chooser names them.
+PROFILE_LABELS = {
+    "Student": "élève",
+    "Relative": "parent",
+    "Teacher": "enseignant",
+    "Personnel": "personnel",
+    "Guest": "invité",
+}
+
+
 def _label(account: AccountView) -> str:
-    schools = ", ".join(ref.name for ref in account.structures) or "sans établissement"
-    return f"{account.display_name} ({account.profile.value}) — {schools}"
+    """What tells two accounts of one person apart: the profile, the schools, a parent's children."""
+    profile = PROFILE_LABELS.get(str(account.profile), str(account.profile))
+    schools = ", ".join(ref.name for ref in account.structures)
+    label = f"{account.display_name} ({profile})"
+    children = [child.display_name for child in account.children if child.display_name]
+    if children:
+        label += " — enfants : " + ", ".join(children)
+    if schools:
+        label += " — " + schools
+    return label
 
 
 def _chooser(

@@ -110,6 +110,11 @@ class AuthService:
             ).first()
         return None if row is None else (row[0], row[1], row[2])
 
+    def account_id(self, login: str) -> int | None:
+        """The store id of the active account ``login`` (what :meth:`open_session` takes), if any."""
+        account = self._account(login)
+        return None if account is None else account[0]
+
     def profile_refusal(self, login: str) -> str | None:
         """The French message refusing password sign-in to this login's profile, if it is refused."""
         account = self._account(login)

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from entcore.errors import ConfigError, EntcoreError
-from entcore.web import auth_routes
+from entcore.web import auth_routes, saml_routes
 from entcore.web.gate import refusal
 from entcore.web.pages import environment, error_page, render
 from entcore.web.signing import Signer, random_value
@@ -60,6 +60,7 @@ def create_app(app: Entcore) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"], name="health"),
         *auth_routes.ROUTES,
+        *saml_routes.ROUTES,
     ]
     for route in app.plugins.routes():
         if not isinstance(route, BaseRoute):

@@ -99,16 +99,18 @@ async def _form(request: Request) -> dict[str, str] | None:
     return fields
 
 
-def _signed_in(request: Request, account_id: int, login: str, next_url: str) -> Response:
-    """Open a session and send the browser on, with a fresh session cookie."""
+def _signed_in(
+    request: Request, account_id: int, login: str, next_url: str, provider: str = "local"
+) -> Response:
+    """Open a session (signed in through ``provider``) and send the browser on, with a fresh cookie."""
     from entcore.web.application import SESSION_COOKIE, _cookie_path
 
     previous = request.state.session
     if previous is not None:
         # A new sign-in never keeps the session it replaces (nor its CSRF secret).
         _auth(request).close_session(previous.id)
-    token = _auth(request).open_session(account_id, "local")
-    log.info("password sign-in: session opened")
+    token = _auth(request).open_session(account_id, provider)
+    log.info("sign-in (%s): session opened", provider)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
